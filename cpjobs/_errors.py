@@ -1,0 +1,241 @@
+"""The exceptions cpjobs raises.
+
+::
+
+    CPJobsError
+    ├── InvalidField                  a value you built breaks a service limit (also ValueError)
+    ├── TransportError                no answer: connection refused or reset, timeouts
+    └── ServiceError                  the service answered with an error code
+        ├── ActionTypeNotFound
+        ├── InvalidClientToken
+        ├── InvalidJob
+        ├── InvalidJobState
+        ├── InvalidNonce
+        ├── JobNotFound
+        ├── OutputVariablesSizeExceeded
+        ├── Throttled                 ThrottlingException and its relatives
+        └── ValidationException       the service rejected the request's shape
+
+A code the service adds later arrives as `ServiceError` itself, with its `code`.
+Errors raised for a botocore exception keep it as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Final
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectionError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
+
+__all__ = [
+    "ActionTypeNotFound",
+    "CPJobsError",
+    "InvalidClientToken",
+    "InvalidField",
+    "InvalidJob",
+    "InvalidJobState",
+    "InvalidNonce",
+    "JobNotFound",
+    "OutputVariablesSizeExceeded",
+    "ServiceError",
+    "Throttled",
+    "TransportError",
+    "ValidationException",
+]
+
+
+class CPJobsError(Exception):
+    """The root of every exception cpjobs raises."""
+
+
+class InvalidField(CPJobsError, ValueError):
+    """A value you built breaks one of the service's limits.
+
+    Raised on construction, before anything is sent. The message names the
+    field, the problem and the limit; it never quotes a secret value.
+    """
+
+    def __init__(self, field: str, problem: str, limit: str) -> None:
+        self.field = field
+        self.problem = problem
+        self.limit = limit
+        super().__init__(f"{field}: {problem} (limit: {limit})")
+
+
+class TransportError(CPJobsError):
+    """The request got no answer: the connection failed or timed out.
+
+    Retrying may help.
+    """
+
+    retryable: Final = True
+
+    def __init__(self, operation: str, message: str) -> None:
+        self.operation = operation
+        super().__init__(f"{operation}: {message}")
+
+
+class ServiceError(CPJobsError):
+    """CodePipeline answered with an error code.
+
+    Attributes:
+        code: The service's error code, e.g. ``"InvalidNonceException"``.
+        message: The service's message.
+        operation: The operation that failed, e.g. ``"AcknowledgeJob"``.
+        request_id: The request id, for AWS support; ``None`` if unknown.
+        http_status: The HTTP status of the answer; ``None`` if unknown.
+        retryable: Whether sending the same request again may succeed.
+    """
+
+    codes: ClassVar[tuple[str, ...]] = ()
+    #: Whether this class of error is transient; codes without a class of
+    #: their own decide by the HTTP status (5xx is transient).
+    transient: ClassVar[bool | None] = None
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        operation: str,
+        request_id: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.operation = operation
+        self.request_id = request_id
+        self.http_status = http_status
+        super().__init__(f"{operation}: {code}: {message}")
+
+    @property
+    def retryable(self) -> bool:
+        """Whether sending the same request again may succeed."""
+        if self.transient is not None:
+            return self.transient
+        return self.http_status is not None and self.http_status >= 500
+
+
+class ActionTypeNotFound(ServiceError):
+    """The action type polled for is not registered."""
+
+    codes = ("ActionTypeNotFoundException",)
+    transient = False
+
+
+class InvalidClientToken(ServiceError):
+    """The client token does not belong to the job's client id."""
+
+    codes = ("InvalidClientTokenException",)
+    transient = False
+
+
+class InvalidJob(ServiceError):
+    """The third-party job is not valid (GetThirdPartyJobDetails)."""
+
+    codes = ("InvalidJobException",)
+    transient = False
+
+
+class InvalidJobState(ServiceError):
+    """The job is not in a state that accepts this call (e.g. already finished)."""
+
+    codes = ("InvalidJobStateException",)
+    transient = False
+
+
+class InvalidNonce(ServiceError):
+    """The nonce does not match: another worker holds the job."""
+
+    codes = ("InvalidNonceException",)
+    transient = False
+
+
+class JobNotFound(ServiceError):
+    """No job has that id."""
+
+    codes = ("JobNotFoundException",)
+    transient = False
+
+
+class OutputVariablesSizeExceeded(ServiceError):
+    """The output variables are larger than the service accepts."""
+
+    codes = ("OutputVariablesSizeExceededException",)
+    transient = False
+
+
+class Throttled(ServiceError):
+    """The service asks to slow down."""
+
+    codes = (
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+    )
+    transient = True
+
+
+class ValidationException(ServiceError):
+    """The service rejected the request's shape or values."""
+
+    codes = ("ValidationException",)
+    transient = False
+
+
+_ERROR_CLASSES: Final[dict[str, type[ServiceError]]] = {
+    code: cls
+    for cls in (
+        ActionTypeNotFound,
+        InvalidClientToken,
+        InvalidJob,
+        InvalidJobState,
+        InvalidNonce,
+        JobNotFound,
+        OutputVariablesSizeExceeded,
+        Throttled,
+        ValidationException,
+    )
+    for code in cls.codes
+}
+
+_TRANSPORT_ERRORS: Final = (
+    ConnectionError,
+    HTTPClientError,
+    ConnectionClosedError,
+    ReadTimeoutError,
+)
+
+
+def service_error_from(error: ClientError, operation: str) -> ServiceError:
+    """Translate botocore's `ClientError` into the `ServiceError` for its code."""
+    response: Any = error.response
+    details = response.get("Error", {})
+    metadata = response.get("ResponseMetadata", {})
+    code = str(details.get("Code", "Unknown"))
+    return _ERROR_CLASSES.get(code, ServiceError)(
+        code,
+        str(details.get("Message", "")),
+        operation=operation,
+        request_id=metadata.get("RequestId"),
+        http_status=metadata.get("HTTPStatusCode"),
+    )
+
+
+def translate(error: Exception, operation: str) -> CPJobsError | None:
+    """The cpjobs exception for a botocore/aiobotocore one, or ``None``."""
+    if isinstance(error, ClientError):
+        return service_error_from(error, operation)
+    if isinstance(error, _TRANSPORT_ERRORS):
+        return TransportError(operation, str(error))
+    return None

@@ -1,0 +1,582 @@
+"""Typed models of the job-worker half of the CodePipeline API.
+
+One frozen class per structure of botocore's service model, named as there;
+fields are the members in snake case. The models know nothing of the wire:
+`cpjobs.converter` maps them to and from botocore's camelCase dicts.
+
+What a worker builds (the ``*Input`` shapes, `CurrentRevision`,
+`ExecutionDetails`, `FailureDetails`) is validated on construction against
+the service's limits; what the service sends is taken as it comes.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+from typing_extensions import Self
+
+from . import _validators as v
+from ._errors import InvalidField
+
+__all__ = [
+    "AWSSessionCredentials",
+    "AcknowledgeJobInput",
+    "AcknowledgeJobOutput",
+    "AcknowledgeThirdPartyJobInput",
+    "AcknowledgeThirdPartyJobOutput",
+    "ActionCategory",
+    "ActionConfiguration",
+    "ActionContext",
+    "ActionOwner",
+    "ActionTypeId",
+    "Artifact",
+    "ArtifactLocation",
+    "ArtifactLocationType",
+    "CurrentRevision",
+    "EncryptionKey",
+    "EncryptionKeyType",
+    "ExecutionDetails",
+    "FailureDetails",
+    "FailureType",
+    "GetJobDetailsInput",
+    "GetJobDetailsOutput",
+    "GetThirdPartyJobDetailsInput",
+    "GetThirdPartyJobDetailsOutput",
+    "Job",
+    "JobData",
+    "JobDetails",
+    "JobStatus",
+    "PipelineContext",
+    "PollForJobsInput",
+    "PollForJobsOutput",
+    "PollForThirdPartyJobsInput",
+    "PollForThirdPartyJobsOutput",
+    "PutJobFailureResultInput",
+    "PutJobSuccessResultInput",
+    "PutThirdPartyJobFailureResultInput",
+    "PutThirdPartyJobSuccessResultInput",
+    "S3ArtifactLocation",
+    "StageContext",
+    "ThirdPartyJob",
+    "ThirdPartyJobData",
+    "ThirdPartyJobDetails",
+]
+
+
+# --- enums -------------------------------------------------------------------
+
+
+class _OpenEnum(str, enum.Enum):
+    """A str enum that also holds values it does not know yet.
+
+    ``ActionCategory("Quantum")`` is an `ActionCategory` whose name is
+    ``UNKNOWN`` and whose value is ``"Quantum"``: code written today keeps
+    working when the service adds a member, ``match`` falls through to its
+    wildcard case, and the value goes back to the wire unchanged.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = "UNKNOWN"
+        member._value_ = value
+        return member
+
+    def __str__(self) -> str:
+        return str(self._value_)
+
+    @property
+    def is_known(self) -> bool:
+        """Whether this value is one this version of cpjobs knows by name."""
+        return self._name_ in type(self).__members__
+
+
+class ActionCategory(_OpenEnum):
+    """What kind of work an action does."""
+
+    SOURCE = "Source"
+    BUILD = "Build"
+    DEPLOY = "Deploy"
+    TEST = "Test"
+    INVOKE = "Invoke"
+    APPROVAL = "Approval"
+    COMPUTE = "Compute"
+
+
+class ActionOwner(_OpenEnum):
+    """Who provides an action type."""
+
+    AWS = "AWS"
+    THIRD_PARTY = "ThirdParty"
+    CUSTOM = "Custom"
+
+
+class ArtifactLocationType(_OpenEnum):
+    """Where an artifact is stored."""
+
+    S3 = "S3"
+
+
+class EncryptionKeyType(_OpenEnum):
+    """The kind of key that encrypts the artifact store."""
+
+    KMS = "KMS"
+
+
+class JobStatus(_OpenEnum):
+    """The state of a job."""
+
+    CREATED = "Created"
+    QUEUED = "Queued"
+    DISPATCHED = "Dispatched"
+    IN_PROGRESS = "InProgress"
+    TIMED_OUT = "TimedOut"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+
+
+class FailureType(_OpenEnum):
+    """Why a job failed."""
+
+    JOB_FAILED = "JobFailed"
+    CONFIGURATION_ERROR = "ConfigurationError"
+    PERMISSION_ERROR = "PermissionError"
+    REVISION_OUT_OF_SYNC = "RevisionOutOfSync"
+    REVISION_UNAVAILABLE = "RevisionUnavailable"
+    SYSTEM_UNAVAILABLE = "SystemUnavailable"
+
+
+# --- helpers -----------------------------------------------------------------
+
+_NAME_PATTERN = r"[0-9A-Za-z_-]+"
+_QUERY_VALUE_PATTERN = r"[a-zA-Z0-9_-]+"
+_OUTPUT_VARIABLE_KEY_PATTERN = r"[A-Za-z0-9@\-_]+"
+
+
+def _read_only(mapping: Mapping[str, str]) -> Mapping[str, str]:
+    """A read-only copy of ``mapping``."""
+    return MappingProxyType(dict(mapping))
+
+
+def _optional_read_only(mapping: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    return None if mapping is None else MappingProxyType(dict(mapping))
+
+
+def _redacted_values(mapping: Mapping[str, str] | None) -> str:
+    """Show a map's keys, never its values."""
+    if mapping is None:
+        return "None"
+    return "{" + ", ".join(f"{key!r}: '***'" for key in mapping) + "}"
+
+
+# --- shared shapes -----------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ActionTypeId:
+    """Identifies an action type: category, owner, provider and version.
+
+    Its limits (provider 1-35 and version 1-9 characters of
+    ``[0-9A-Za-z_-]``) are checked when it is sent, as part of a poll request.
+    """
+
+    category: ActionCategory
+    owner: ActionOwner
+    provider: str
+    version: str
+
+
+def _valid_action_type_id(
+    instance: object, attribute: attrs.Attribute[ActionTypeId], value: ActionTypeId
+) -> None:
+    """Check an `ActionTypeId` being sent against the service's limits."""
+    if not isinstance(value, ActionTypeId):
+        raise InvalidField(
+            f"{type(instance).__name__}.{attribute.name}",
+            f"is a {type(value).__name__}",
+            "an ActionTypeId",
+        )
+    provider = attrs.fields(ActionTypeId).provider
+    version = attrs.fields(ActionTypeId).version
+    v.text(1, 35, pattern=_NAME_PATTERN)(value, provider, value.provider)
+    v.text(1, 9, pattern=_NAME_PATTERN)(value, version, value.version)
+
+
+@attrs.frozen(kw_only=True)
+class AWSSessionCredentials:
+    """Temporary credentials for the job's artifact bucket. Never shown in a repr."""
+
+    access_key_id: str = attrs.field(repr=False)
+    secret_access_key: str = attrs.field(repr=False)
+    session_token: str = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class ActionConfiguration:
+    """The action's configuration. Values may be secret: reprs show keys only."""
+
+    configuration: Mapping[str, str] | None = attrs.field(
+        default=None, converter=_optional_read_only, repr=_redacted_values
+    )
+
+
+@attrs.frozen(kw_only=True)
+class StageContext:
+    """The stage the job's action runs in."""
+
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ActionContext:
+    """The action the job belongs to."""
+
+    name: str | None = None
+    action_execution_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PipelineContext:
+    """The pipeline, stage, action and execution a job belongs to."""
+
+    pipeline_name: str | None = None
+    stage: StageContext | None = None
+    action: ActionContext | None = None
+    pipeline_arn: str | None = None
+    pipeline_execution_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class S3ArtifactLocation:
+    """An S3 object: bucket and key."""
+
+    bucket_name: str
+    object_key: str
+
+
+@attrs.frozen(kw_only=True)
+class ArtifactLocation:
+    """Where an artifact is stored."""
+
+    type: ArtifactLocationType | None = None
+    s3_location: S3ArtifactLocation | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Artifact:
+    """An input or output artifact of a job."""
+
+    name: str | None = None
+    revision: str | None = None
+    location: ArtifactLocation | None = None
+
+
+@attrs.frozen(kw_only=True)
+class EncryptionKey:
+    """The key that encrypts the artifact store."""
+
+    id: str
+    type: EncryptionKeyType
+
+
+@attrs.frozen(kw_only=True)
+class JobData:
+    """What a custom action's job is about: configuration, artifacts, credentials."""
+
+    action_type_id: ActionTypeId | None = None
+    action_configuration: ActionConfiguration | None = None
+    pipeline_context: PipelineContext | None = None
+    input_artifacts: tuple[Artifact, ...] | None = None
+    output_artifacts: tuple[Artifact, ...] | None = None
+    artifact_credentials: AWSSessionCredentials | None = None
+    continuation_token: str | None = None
+    encryption_key: EncryptionKey | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ThirdPartyJobData:
+    """What a third-party action's job is about (same members as `JobData`)."""
+
+    action_type_id: ActionTypeId | None = None
+    action_configuration: ActionConfiguration | None = None
+    pipeline_context: PipelineContext | None = None
+    input_artifacts: tuple[Artifact, ...] | None = None
+    output_artifacts: tuple[Artifact, ...] | None = None
+    artifact_credentials: AWSSessionCredentials | None = None
+    continuation_token: str | None = None
+    encryption_key: EncryptionKey | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Job:
+    """A custom action's job, as `PollForJobs` hands it out."""
+
+    id: str | None = None
+    data: JobData | None = None
+    nonce: str | None = None
+    account_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class JobDetails:
+    """A custom action's job as `GetJobDetails` returns it (no nonce)."""
+
+    id: str | None = None
+    data: JobData | None = None
+    account_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ThirdPartyJob:
+    """A third-party job as polled: only its id and the client it is for."""
+
+    client_id: str | None = None
+    job_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ThirdPartyJobDetails:
+    """A third-party job's details (no account id)."""
+
+    id: str | None = None
+    data: ThirdPartyJobData | None = None
+    nonce: str | None = None
+
+
+# --- what a worker reports ---------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class CurrentRevision:
+    """The revision of the artifact the job worked on."""
+
+    revision: str = attrs.field(validator=v.text(1, 1500))
+    change_identifier: str = attrs.field(validator=v.text(1, 100))
+    created: datetime | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.instance_of(datetime)),
+    )
+    revision_summary: str | None = attrs.field(
+        default=None, validator=v.optional(v.text(1, 2048))
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ExecutionDetails:
+    """What a job did: a summary, an external id, how far it got."""
+
+    summary: str | None = attrs.field(default=None, validator=v.optional(v.text(1, 2048)))
+    external_execution_id: str | None = attrs.field(
+        default=None, validator=v.optional(v.text(1, 1500))
+    )
+    percent_complete: int | None = attrs.field(
+        default=None, validator=v.optional(v.integer(0, 100))
+    )
+
+
+@attrs.frozen(kw_only=True)
+class FailureDetails:
+    """Why a job failed."""
+
+    type: FailureType = attrs.field(validator=attrs.validators.instance_of(FailureType))
+    message: str = attrs.field(validator=v.text(1, 5000))
+    external_execution_id: str | None = attrs.field(
+        default=None, validator=v.optional(v.text(1, 1500))
+    )
+
+
+# --- requests and responses --------------------------------------------------
+
+_job_id = v.text(1, 512)
+_nonce = v.text(1, 50)
+_client_token = v.text(1, 256, quote=False)
+_continuation_token = v.optional(v.text(1, 2048, quote=False))
+_max_batch_size = v.optional(v.integer(1))
+
+
+def _instance_of(cls: type[Any]) -> Any:
+    return attrs.validators.instance_of(cls)
+
+
+def _optional_instance_of(cls: type[Any]) -> Any:
+    return attrs.validators.optional(attrs.validators.instance_of(cls))
+
+
+@attrs.frozen(kw_only=True)
+class PollForJobsInput:
+    """Ask for jobs of a custom action type."""
+
+    action_type_id: ActionTypeId = attrs.field(validator=_valid_action_type_id)
+    max_batch_size: int | None = attrs.field(default=None, validator=_max_batch_size)
+    query_param: Mapping[str, str] | None = attrs.field(
+        default=None,
+        converter=_optional_read_only,
+        validator=v.optional(
+            v.string_map(
+                max_entries=1,
+                key_length=(1, 50),
+                value_length=(1, 50),
+                value_pattern=_QUERY_VALUE_PATTERN,
+            )
+        ),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class PollForJobsOutput:
+    """The jobs a poll handed out."""
+
+    jobs: tuple[Job, ...] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PollForThirdPartyJobsInput:
+    """Ask for jobs of a third-party action type."""
+
+    action_type_id: ActionTypeId = attrs.field(validator=_valid_action_type_id)
+    max_batch_size: int | None = attrs.field(default=None, validator=_max_batch_size)
+
+
+@attrs.frozen(kw_only=True)
+class PollForThirdPartyJobsOutput:
+    """The third-party jobs a poll handed out."""
+
+    jobs: tuple[ThirdPartyJob, ...] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AcknowledgeJobInput:
+    """Claim a polled job with its nonce."""
+
+    job_id: str = attrs.field(validator=_job_id)
+    nonce: str = attrs.field(validator=_nonce)
+
+
+@attrs.frozen(kw_only=True)
+class AcknowledgeJobOutput:
+    """The job's status after the acknowledgement."""
+
+    status: JobStatus | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AcknowledgeThirdPartyJobInput:
+    """Claim a third-party job with its nonce and the client token."""
+
+    job_id: str = attrs.field(validator=_job_id)
+    nonce: str = attrs.field(validator=_nonce)
+    client_token: str = attrs.field(validator=_client_token, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class AcknowledgeThirdPartyJobOutput:
+    """The third-party job's status after the acknowledgement."""
+
+    status: JobStatus | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GetJobDetailsInput:
+    """Ask for a job's details (and fresh artifact credentials)."""
+
+    job_id: str = attrs.field(validator=_job_id)
+
+
+@attrs.frozen(kw_only=True)
+class GetJobDetailsOutput:
+    """A job's details."""
+
+    job_details: JobDetails | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GetThirdPartyJobDetailsInput:
+    """Ask for a third-party job's details with the client token."""
+
+    job_id: str = attrs.field(validator=_job_id)
+    client_token: str = attrs.field(validator=_client_token, repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class GetThirdPartyJobDetailsOutput:
+    """A third-party job's details."""
+
+    job_details: ThirdPartyJobDetails | None = None
+
+
+def _no_output_variables_with_continuation(
+    instance: PutJobSuccessResultInput,
+    attribute: attrs.Attribute[Mapping[str, str] | None],
+    value: Mapping[str, str] | None,
+) -> None:
+    if value and instance.continuation_token is not None:
+        raise InvalidField(
+            "PutJobSuccessResultInput.output_variables",
+            "is set together with continuation_token",
+            "output variables only on the final result, without a continuation token",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class PutJobSuccessResultInput:
+    """Report a job's success, or ask to continue it with a continuation token."""
+
+    job_id: str = attrs.field(validator=_job_id)
+    current_revision: CurrentRevision | None = attrs.field(
+        default=None, validator=_optional_instance_of(CurrentRevision)
+    )
+    continuation_token: str | None = attrs.field(
+        default=None, validator=_continuation_token
+    )
+    execution_details: ExecutionDetails | None = attrs.field(
+        default=None, validator=_optional_instance_of(ExecutionDetails)
+    )
+    output_variables: Mapping[str, str] | None = attrs.field(
+        default=None,
+        converter=_optional_read_only,
+        validator=[
+            v.optional(v.string_map(key_pattern=_OUTPUT_VARIABLE_KEY_PATTERN)),
+            _no_output_variables_with_continuation,
+        ],
+    )
+
+
+@attrs.frozen(kw_only=True)
+class PutJobFailureResultInput:
+    """Report a job's failure."""
+
+    job_id: str = attrs.field(validator=_job_id)
+    failure_details: FailureDetails = attrs.field(validator=_instance_of(FailureDetails))
+
+
+@attrs.frozen(kw_only=True)
+class PutThirdPartyJobSuccessResultInput:
+    """Report a third-party job's success, or continue it."""
+
+    job_id: str = attrs.field(validator=_job_id)
+    client_token: str = attrs.field(validator=_client_token, repr=False)
+    current_revision: CurrentRevision | None = attrs.field(
+        default=None, validator=_optional_instance_of(CurrentRevision)
+    )
+    continuation_token: str | None = attrs.field(
+        default=None, validator=_continuation_token
+    )
+    execution_details: ExecutionDetails | None = attrs.field(
+        default=None, validator=_optional_instance_of(ExecutionDetails)
+    )
+
+
+@attrs.frozen(kw_only=True)
+class PutThirdPartyJobFailureResultInput:
+    """Report a third-party job's failure."""
+
+    job_id: str = attrs.field(validator=_job_id)
+    client_token: str = attrs.field(validator=_client_token, repr=False)
+    failure_details: FailureDetails = attrs.field(validator=_instance_of(FailureDetails))

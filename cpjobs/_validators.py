@@ -1,0 +1,122 @@
+"""attrs validators for the limits CodePipeline enforces on what a worker sends.
+
+Each raises `InvalidField` naming ``Class.field``, the problem and the limit.
+Messages quote a value only where the validator is told it is not secret.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from ._errors import InvalidField
+
+T = TypeVar("T")
+Validator = Callable[[Any, "attrs.Attribute[T]", T], None]
+
+
+def _field_name(instance: object, attribute: attrs.Attribute[Any]) -> str:
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def _check_length(name: str, value: str, min_len: int, max_len: int | None) -> None:
+    limit = f"{min_len} to {max_len} characters" if max_len else f">= {min_len}"
+    if len(value) < min_len:
+        raise InvalidField(name, f"is {len(value)} characters long", limit)
+    if max_len is not None and len(value) > max_len:
+        raise InvalidField(name, f"is {len(value)} characters long", limit)
+
+
+def _check_pattern(
+    name: str, value: str, pattern: re.Pattern[str], *, quote: bool
+) -> None:
+    if pattern.fullmatch(value) is None:
+        shown = f"{value[:60]!r} " if quote else ""
+        raise InvalidField(name, f"{shown}has characters outside the pattern", pattern.pattern)
+
+
+def text(
+    min_len: int = 1,
+    max_len: int | None = None,
+    *,
+    pattern: str | None = None,
+    quote: bool = True,
+) -> Validator[str]:
+    """A string of ``min_len`` to ``max_len`` characters, matching ``pattern``.
+
+    ``quote=False`` keeps the value out of the message (for secrets).
+    """
+    compiled = re.compile(pattern) if pattern else None
+
+    def validate(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+        name = _field_name(instance, attribute)
+        if not isinstance(value, str):
+            raise InvalidField(name, f"is a {type(value).__name__}", "a string")
+        _check_length(name, value, min_len, max_len)
+        if compiled is not None:
+            _check_pattern(name, value, compiled, quote=quote)
+
+    return validate
+
+
+def integer(min_value: int, max_value: int | None = None) -> Validator[int]:
+    """An int from ``min_value`` to ``max_value`` (inclusive)."""
+    limit = f"{min_value} to {max_value}" if max_value is not None else f">= {min_value}"
+
+    def validate(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+        name = _field_name(instance, attribute)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidField(name, f"is a {type(value).__name__}", "an integer")
+        if value < min_value or (max_value is not None and value > max_value):
+            raise InvalidField(name, f"is {value}", limit)
+
+    return validate
+
+
+def string_map(
+    *,
+    max_entries: int | None = None,
+    key_length: tuple[int, int] | None = None,
+    key_pattern: str | None = None,
+    value_length: tuple[int, int] | None = None,
+    value_pattern: str | None = None,
+) -> Validator[Mapping[str, str]]:
+    """A map of strings with limits on its size, keys and values.
+
+    Values are never quoted: they may be secret.
+    """
+    compiled_key = re.compile(key_pattern) if key_pattern else None
+    compiled_value = re.compile(value_pattern) if value_pattern else None
+
+    def validate(
+        instance: object, attribute: attrs.Attribute[Mapping[str, str]], value: Mapping[str, str]
+    ) -> None:
+        name = _field_name(instance, attribute)
+        if max_entries is not None and len(value) > max_entries:
+            raise InvalidField(name, f"has {len(value)} entries", f"at most {max_entries}")
+        for key, item in value.items():
+            if not isinstance(key, str) or not isinstance(item, str):
+                raise InvalidField(name, "has a key or value that is not a string", "strings")
+            if key_length is not None:
+                _check_length(f"{name} key", key, *key_length)
+            if compiled_key is not None:
+                _check_pattern(f"{name} key", key, compiled_key, quote=True)
+            if value_length is not None:
+                _check_length(f"{name}[{key!r}]", item, *value_length)
+            if compiled_value is not None:
+                _check_pattern(f"{name}[{key!r}]", item, compiled_value, quote=False)
+
+    return validate
+
+
+def optional(validator: Validator[T]) -> Validator[T | None]:
+    """Run ``validator`` unless the value is ``None``."""
+
+    def validate(instance: object, attribute: attrs.Attribute[T | None], value: T | None) -> None:
+        if value is not None:
+            validator(instance, attribute, value)  # type: ignore[arg-type]
+
+    return validate
