@@ -1,5 +1,10 @@
 """Typed asyncio toolkit for AWS CodePipeline job workers."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from ._converter import converter
 from ._errors import (
     ActionTypeNotFound,
     CPJobsError,
@@ -15,4 +20,113 @@ from ._errors import (
     TransportError,
     ValidationException,
 )
-from ._models import *  # noqa: F403  (temporary until the explicit list lands)
+from ._models import (
+    AWSSessionCredentials,
+    AcknowledgeJobInput,
+    AcknowledgeJobOutput,
+    AcknowledgeThirdPartyJobInput,
+    AcknowledgeThirdPartyJobOutput,
+    ActionCategory,
+    ActionConfiguration,
+    ActionContext,
+    ActionOwner,
+    ActionTypeId,
+    Artifact,
+    ArtifactLocation,
+    ArtifactLocationType,
+    CurrentRevision,
+    EncryptionKey,
+    EncryptionKeyType,
+    ExecutionDetails,
+    FailureDetails,
+    FailureType,
+    GetJobDetailsInput,
+    GetJobDetailsOutput,
+    GetThirdPartyJobDetailsInput,
+    GetThirdPartyJobDetailsOutput,
+    Job,
+    JobData,
+    JobDetails,
+    JobStatus,
+    PipelineContext,
+    PollForJobsInput,
+    PollForJobsOutput,
+    PollForThirdPartyJobsInput,
+    PollForThirdPartyJobsOutput,
+    PutJobFailureResultInput,
+    PutJobSuccessResultInput,
+    PutThirdPartyJobFailureResultInput,
+    PutThirdPartyJobSuccessResultInput,
+    S3ArtifactLocation,
+    StageContext,
+    ThirdPartyJob,
+    ThirdPartyJobData,
+    ThirdPartyJobDetails,
+)
+
+__all__ = [
+    "AWSSessionCredentials",
+    "AcknowledgeJobInput",
+    "AcknowledgeJobOutput",
+    "AcknowledgeThirdPartyJobInput",
+    "AcknowledgeThirdPartyJobOutput",
+    "ActionCategory",
+    "ActionConfiguration",
+    "ActionContext",
+    "ActionOwner",
+    "ActionTypeId",
+    "ActionTypeNotFound",
+    "Artifact",
+    "ArtifactLocation",
+    "ArtifactLocationType",
+    "CPJobsError",
+    "CurrentRevision",
+    "EncryptionKey",
+    "EncryptionKeyType",
+    "ExecutionDetails",
+    "FailureDetails",
+    "FailureType",
+    "GetJobDetailsInput",
+    "GetJobDetailsOutput",
+    "GetThirdPartyJobDetailsInput",
+    "GetThirdPartyJobDetailsOutput",
+    "InvalidClientToken",
+    "InvalidField",
+    "InvalidJob",
+    "InvalidJobState",
+    "InvalidNonce",
+    "Job",
+    "JobData",
+    "JobDetails",
+    "JobNotFound",
+    "JobStatus",
+    "OutputVariablesSizeExceeded",
+    "PipelineContext",
+    "PollForJobsInput",
+    "PollForJobsOutput",
+    "PollForThirdPartyJobsInput",
+    "PollForThirdPartyJobsOutput",
+    "PutJobFailureResultInput",
+    "PutJobSuccessResultInput",
+    "PutThirdPartyJobFailureResultInput",
+    "PutThirdPartyJobSuccessResultInput",
+    "S3ArtifactLocation",
+    "ServiceError",
+    "StageContext",
+    "ThirdPartyJob",
+    "ThirdPartyJobData",
+    "ThirdPartyJobDetails",
+    "Throttled",
+    "TransportError",
+    "ValidationException",
+    "converter",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("cpjobs")
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

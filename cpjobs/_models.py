@@ -372,7 +372,9 @@ class CurrentRevision:
 class ExecutionDetails:
     """What a job did: a summary, an external id, how far it got."""
 
-    summary: str | None = attrs.field(default=None, validator=v.optional(v.text(1, 2048)))
+    summary: str | None = attrs.field(
+        default=None, validator=v.optional(v.text(1, 2048))
+    )
     external_execution_id: str | None = attrs.field(
         default=None, validator=v.optional(v.text(1, 1500))
     )
@@ -553,7 +555,9 @@ class PutJobFailureResultInput:
     """Report a job's failure."""
 
     job_id: str = attrs.field(validator=_job_id)
-    failure_details: FailureDetails = attrs.field(validator=_instance_of(FailureDetails))
+    failure_details: FailureDetails = attrs.field(
+        validator=_instance_of(FailureDetails)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -579,4 +583,6 @@ class PutThirdPartyJobFailureResultInput:
 
     job_id: str = attrs.field(validator=_job_id)
     client_token: str = attrs.field(validator=_client_token, repr=False)
-    failure_details: FailureDetails = attrs.field(validator=_instance_of(FailureDetails))
+    failure_details: FailureDetails = attrs.field(
+        validator=_instance_of(FailureDetails)
+    )

@@ -35,7 +35,9 @@ def _check_pattern(
 ) -> None:
     if pattern.fullmatch(value) is None:
         shown = f"{value[:60]!r} " if quote else ""
-        raise InvalidField(name, f"{shown}has characters outside the pattern", pattern.pattern)
+        raise InvalidField(
+            name, f"{shown}has characters outside the pattern", pattern.pattern
+        )
 
 
 def text(
@@ -64,7 +66,9 @@ def text(
 
 def integer(min_value: int, max_value: int | None = None) -> Validator[int]:
     """An int from ``min_value`` to ``max_value`` (inclusive)."""
-    limit = f"{min_value} to {max_value}" if max_value is not None else f">= {min_value}"
+    limit = (
+        f"{min_value} to {max_value}" if max_value is not None else f">= {min_value}"
+    )
 
     def validate(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
         name = _field_name(instance, attribute)
@@ -92,14 +96,20 @@ def string_map(
     compiled_value = re.compile(value_pattern) if value_pattern else None
 
     def validate(
-        instance: object, attribute: attrs.Attribute[Mapping[str, str]], value: Mapping[str, str]
+        instance: object,
+        attribute: attrs.Attribute[Mapping[str, str]],
+        value: Mapping[str, str],
     ) -> None:
         name = _field_name(instance, attribute)
         if max_entries is not None and len(value) > max_entries:
-            raise InvalidField(name, f"has {len(value)} entries", f"at most {max_entries}")
+            raise InvalidField(
+                name, f"has {len(value)} entries", f"at most {max_entries}"
+            )
         for key, item in value.items():
             if not isinstance(key, str) or not isinstance(item, str):
-                raise InvalidField(name, "has a key or value that is not a string", "strings")
+                raise InvalidField(
+                    name, "has a key or value that is not a string", "strings"
+                )
             if key_length is not None:
                 _check_length(f"{name} key", key, *key_length)
             if compiled_key is not None:
@@ -115,7 +125,9 @@ def string_map(
 def optional(validator: Validator[T]) -> Validator[T | None]:
     """Run ``validator`` unless the value is ``None``."""
 
-    def validate(instance: object, attribute: attrs.Attribute[T | None], value: T | None) -> None:
+    def validate(
+        instance: object, attribute: attrs.Attribute[T | None], value: T | None
+    ) -> None:
         if value is not None:
             validator(instance, attribute, value)  # type: ignore[arg-type]
 
