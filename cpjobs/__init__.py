@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._backoff import Backoff
+from ._client import JobsClient, JobStream
 from ._converter import converter
 from ._errors import (
     ActionTypeNotFound,
@@ -21,7 +23,6 @@ from ._errors import (
     ValidationException,
 )
 from ._models import (
-    AWSSessionCredentials,
     AcknowledgeJobInput,
     AcknowledgeJobOutput,
     AcknowledgeThirdPartyJobInput,
@@ -34,6 +35,7 @@ from ._models import (
     Artifact,
     ArtifactLocation,
     ArtifactLocationType,
+    AWSSessionCredentials,
     CurrentRevision,
     EncryptionKey,
     EncryptionKeyType,
@@ -79,6 +81,7 @@ __all__ = [
     "Artifact",
     "ArtifactLocation",
     "ArtifactLocationType",
+    "Backoff",
     "CPJobsError",
     "CurrentRevision",
     "EncryptionKey",
@@ -100,6 +103,8 @@ __all__ = [
     "JobDetails",
     "JobNotFound",
     "JobStatus",
+    "JobStream",
+    "JobsClient",
     "OutputVariablesSizeExceeded",
     "PipelineContext",
     "PollForJobsInput",

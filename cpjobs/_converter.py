@@ -184,7 +184,7 @@ class _StructureHooks:
         source = "\n".join(
             [f"def structure_{name}(o, _=None):"] + [f"    {line}" for line in body]
         )
-        exec(compile(source, f"<cpjobs structure {name}>", "exec"), namespace)  # noqa: S102
+        exec(compile(source, f"<cpjobs structure {name}>", "exec"), namespace)
         return namespace[f"structure_{name}"]  # type: ignore[no-any-return]
 
     def _field_lines(
@@ -206,8 +206,14 @@ class _StructureHooks:
         else:
             namespace[f"__h_{field.name}"] = self.for_type(type_)
             namespace[f"__t_{field.name}"] = type_
-            call = f"{var} = __h_{field.name}({var}, __t_{field.name})"
-            lines.append(f"if {present}: {call}" if optional else call)
+            call = f"__h_{field.name}({var}, __t_{field.name})"
+            if type_ in ENUMS:
+                # A known member costs a dict lookup, not a call.
+                namespace[f"__members_{field.name}"] = type_._value2member_map_
+                call = f"__members_{field.name}.get({var}) or {call}"
+            lines.append(
+                f"if {present}: {var} = {call}" if optional else f"{var} = {call}"
+            )
         return lines
 
 
@@ -247,7 +253,9 @@ def _missing_member(cls: type[Any], key: str) -> NoReturn:
     raise KeyError(f"{cls.__name__}: required member {key!r} is missing")
 
 
-def _extra_keys(cls: type[Any], known: frozenset[str], wire: Mapping[str, Any]) -> NoReturn:
+def _extra_keys(
+    cls: type[Any], known: frozenset[str], wire: Mapping[str, Any]
+) -> NoReturn:
     raise ForbiddenExtraKeysError(
         f"{cls.__name__}: unknown members {sorted(set(wire) - known)}",
         cls,

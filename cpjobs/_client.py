@@ -1,0 +1,439 @@
+"""`JobsClient`: the ten job-worker operations, typed, over aiobotocore."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from aiobotocore.session import AioSession, get_session
+from botocore.exceptions import BotoCoreError, ClientError
+from typing_extensions import Self
+
+from ._backoff import Backoff
+from ._converter import converter
+from ._errors import CPJobsError, translate
+from ._models import (
+    AcknowledgeJobInput,
+    AcknowledgeJobOutput,
+    AcknowledgeThirdPartyJobInput,
+    AcknowledgeThirdPartyJobOutput,
+    ActionTypeId,
+    CurrentRevision,
+    ExecutionDetails,
+    FailureDetails,
+    GetJobDetailsInput,
+    GetJobDetailsOutput,
+    GetThirdPartyJobDetailsInput,
+    GetThirdPartyJobDetailsOutput,
+    Job,
+    PollForJobsInput,
+    PollForJobsOutput,
+    PollForThirdPartyJobsInput,
+    PollForThirdPartyJobsOutput,
+    PutJobFailureResultInput,
+    PutJobSuccessResultInput,
+    PutThirdPartyJobFailureResultInput,
+    PutThirdPartyJobSuccessResultInput,
+    ThirdPartyJob,
+)
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+    from types_aiobotocore_codepipeline.client import CodePipelineClient
+
+__all__ = ["JobStream", "JobsClient"]
+
+logger = logging.getLogger("cpjobs")
+
+T = TypeVar("T")
+JobT = TypeVar("JobT", Job, ThirdPartyJob)
+
+
+class JobsClient:
+    """The job-worker operations of CodePipeline, typed, over aiobotocore.
+
+    Wrap an aiobotocore CodePipeline client you own (cpjobs never closes it)::
+
+        async with session.create_client("codepipeline") as raw:
+            client = JobsClient(raw)
+
+    or let cpjobs create and own one::
+
+        async with JobsClient.create(region_name="eu-west-1") as client:
+            ...
+
+    Each operation is a method named as in botocore, taking the input shape's
+    members as keyword arguments and returning the output model (``None``
+    where the operation has none). Service errors raise `ServiceError`
+    subclasses, connection failures `TransportError`.
+    """
+
+    def __init__(self, client: CodePipelineClient) -> None:
+        self._setup(client, None)
+
+    def _setup(
+        self,
+        client: CodePipelineClient | None,
+        open_client: Callable[[AsyncExitStack], Awaitable[CodePipelineClient]] | None,
+    ) -> None:
+        self._raw = client
+        self._open_client = open_client
+        self._exit_stack = AsyncExitStack()
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        config: Config | None = None,
+        session: AioSession | None = None,
+    ) -> JobsClient:
+        """A client that creates its own aiobotocore client on ``async with``.
+
+        Arguments go to ``session.create_client("codepipeline", ...)``; the
+        client is closed when the ``async with`` block ends.
+        """
+
+        async def open_client(stack: AsyncExitStack) -> CodePipelineClient:
+            creator = (session or get_session()).create_client(
+                "codepipeline",
+                region_name=region_name,
+                endpoint_url=endpoint_url,
+                aws_access_key_id=aws_access_key_id,
+                aws_secret_access_key=aws_secret_access_key,
+                aws_session_token=aws_session_token,
+                config=config,
+            )
+            client: CodePipelineClient = await stack.enter_async_context(creator)
+            return client
+
+        self = cls.__new__(cls)
+        self._setup(None, open_client)
+        return self
+
+    async def __aenter__(self) -> Self:
+        if self._open_client is not None and self._raw is None:
+            self._raw = await self._open_client(self._exit_stack)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the aiobotocore client if cpjobs created it; else do nothing."""
+        if self._open_client is not None:
+            self._raw = None
+            await self._exit_stack.aclose()
+
+    @property
+    def raw(self) -> CodePipelineClient:
+        """The aiobotocore client underneath."""
+        if self._raw is None:
+            msg = "JobsClient.create() clients are opened with 'async with'"
+            raise RuntimeError(msg)
+        return self._raw
+
+    async def _send(self, operation: str, method: str, request: Any) -> dict[str, Any]:
+        """Send a request model; the wire response without its metadata."""
+        wire = converter.unstructure(request)
+        job_id = wire.get("jobId")
+        logger.debug("%s", operation, extra={"operation": operation, "job_id": job_id})
+        try:
+            response: dict[str, Any] = await getattr(self.raw, method)(**wire)
+        except (BotoCoreError, ClientError) as error:
+            translated = translate(error, operation)
+            if translated is None:
+                raise
+            raise translated from error
+        response.pop("ResponseMetadata", None)
+        return response
+
+    async def _call(
+        self, operation: str, method: str, request: Any, output: type[T]
+    ) -> T:
+        response = await self._send(operation, method, request)
+        return converter.structure(response, output)
+
+    async def _call_no_output(self, operation: str, method: str, request: Any) -> None:
+        await self._send(operation, method, request)
+
+    # --- custom actions ---------------------------------------------------
+
+    async def poll_for_jobs(
+        self,
+        *,
+        action_type_id: ActionTypeId,
+        max_batch_size: int | None = None,
+        query_param: Mapping[str, str] | None = None,
+    ) -> PollForJobsOutput:
+        """Ask for jobs of a custom action type; each comes with a fresh nonce."""
+        request = PollForJobsInput(
+            action_type_id=action_type_id,
+            max_batch_size=max_batch_size,
+            query_param=query_param,
+        )
+        return await self._call(
+            "PollForJobs", "poll_for_jobs", request, PollForJobsOutput
+        )
+
+    async def acknowledge_job(self, *, job_id: str, nonce: str) -> AcknowledgeJobOutput:
+        """Claim a polled job; work on it only if the status is ``InProgress``."""
+        request = AcknowledgeJobInput(job_id=job_id, nonce=nonce)
+        return await self._call(
+            "AcknowledgeJob", "acknowledge_job", request, AcknowledgeJobOutput
+        )
+
+    async def get_job_details(self, *, job_id: str) -> GetJobDetailsOutput:
+        """A job's details, with fresh artifact credentials."""
+        request = GetJobDetailsInput(job_id=job_id)
+        return await self._call(
+            "GetJobDetails", "get_job_details", request, GetJobDetailsOutput
+        )
+
+    async def put_job_success_result(
+        self,
+        *,
+        job_id: str,
+        current_revision: CurrentRevision | None = None,
+        continuation_token: str | None = None,
+        execution_details: ExecutionDetails | None = None,
+        output_variables: Mapping[str, str] | None = None,
+    ) -> None:
+        """Report success, or with ``continuation_token`` ask to continue later."""
+        request = PutJobSuccessResultInput(
+            job_id=job_id,
+            current_revision=current_revision,
+            continuation_token=continuation_token,
+            execution_details=execution_details,
+            output_variables=output_variables,
+        )
+        await self._call_no_output(
+            "PutJobSuccessResult", "put_job_success_result", request
+        )
+
+    async def put_job_failure_result(
+        self, *, job_id: str, failure_details: FailureDetails
+    ) -> None:
+        """Report failure."""
+        request = PutJobFailureResultInput(
+            job_id=job_id, failure_details=failure_details
+        )
+        await self._call_no_output(
+            "PutJobFailureResult", "put_job_failure_result", request
+        )
+
+    # --- third-party actions ----------------------------------------------
+
+    async def poll_for_third_party_jobs(
+        self, *, action_type_id: ActionTypeId, max_batch_size: int | None = None
+    ) -> PollForThirdPartyJobsOutput:
+        """Ask for jobs of a third-party action type (ids and client ids only)."""
+        request = PollForThirdPartyJobsInput(
+            action_type_id=action_type_id, max_batch_size=max_batch_size
+        )
+        return await self._call(
+            "PollForThirdPartyJobs",
+            "poll_for_third_party_jobs",
+            request,
+            PollForThirdPartyJobsOutput,
+        )
+
+    async def get_third_party_job_details(
+        self, *, job_id: str, client_token: str
+    ) -> GetThirdPartyJobDetailsOutput:
+        """A third-party job's details and nonce."""
+        request = GetThirdPartyJobDetailsInput(job_id=job_id, client_token=client_token)
+        return await self._call(
+            "GetThirdPartyJobDetails",
+            "get_third_party_job_details",
+            request,
+            GetThirdPartyJobDetailsOutput,
+        )
+
+    async def acknowledge_third_party_job(
+        self, *, job_id: str, nonce: str, client_token: str
+    ) -> AcknowledgeThirdPartyJobOutput:
+        """Claim a third-party job; work on it only if the status is ``InProgress``."""
+        request = AcknowledgeThirdPartyJobInput(
+            job_id=job_id, nonce=nonce, client_token=client_token
+        )
+        return await self._call(
+            "AcknowledgeThirdPartyJob",
+            "acknowledge_third_party_job",
+            request,
+            AcknowledgeThirdPartyJobOutput,
+        )
+
+    async def put_third_party_job_success_result(
+        self,
+        *,
+        job_id: str,
+        client_token: str,
+        current_revision: CurrentRevision | None = None,
+        continuation_token: str | None = None,
+        execution_details: ExecutionDetails | None = None,
+    ) -> None:
+        """Report a third-party job's success, or continue it later."""
+        request = PutThirdPartyJobSuccessResultInput(
+            job_id=job_id,
+            client_token=client_token,
+            current_revision=current_revision,
+            continuation_token=continuation_token,
+            execution_details=execution_details,
+        )
+        await self._call_no_output(
+            "PutThirdPartyJobSuccessResult",
+            "put_third_party_job_success_result",
+            request,
+        )
+
+    async def put_third_party_job_failure_result(
+        self, *, job_id: str, client_token: str, failure_details: FailureDetails
+    ) -> None:
+        """Report a third-party job's failure."""
+        request = PutThirdPartyJobFailureResultInput(
+            job_id=job_id, client_token=client_token, failure_details=failure_details
+        )
+        await self._call_no_output(
+            "PutThirdPartyJobFailureResult",
+            "put_third_party_job_failure_result",
+            request,
+        )
+
+    # --- iteration --------------------------------------------------------
+
+    def jobs(
+        self,
+        action_type_id: ActionTypeId,
+        *,
+        max_batch_size: int = 1,
+        query_param: Mapping[str, str] | None = None,
+        backoff: Backoff = Backoff(),  # noqa: B008  (frozen, shared safely)
+    ) -> JobStream[Job]:
+        """Poll for jobs until closed: ``async for job in client.jobs(...)``.
+
+        Polls again at once while jobs come, waits with jittered exponential
+        backoff while none do or the service throttles, and stops on
+        ``break``, `JobStream.aclose` or cancellation. ``max_batch_size`` is 1
+        by default so that no polled job waits in a buffer while you work.
+        """
+        # Validate now, not at the first poll.
+        PollForJobsInput(
+            action_type_id=action_type_id,
+            max_batch_size=max_batch_size,
+            query_param=query_param,
+        )
+
+        async def poll(batch: int) -> tuple[Job, ...]:
+            output = await self.poll_for_jobs(
+                action_type_id=action_type_id,
+                max_batch_size=batch,
+                query_param=query_param,
+            )
+            return output.jobs or ()
+
+        return JobStream(poll, max_batch_size=max_batch_size, backoff=backoff)
+
+    def third_party_jobs(
+        self,
+        action_type_id: ActionTypeId,
+        *,
+        max_batch_size: int = 1,
+        backoff: Backoff = Backoff(),  # noqa: B008
+    ) -> JobStream[ThirdPartyJob]:
+        """Poll for third-party jobs until closed, like `jobs`."""
+        PollForThirdPartyJobsInput(
+            action_type_id=action_type_id, max_batch_size=max_batch_size
+        )
+
+        async def poll(batch: int) -> tuple[ThirdPartyJob, ...]:
+            output = await self.poll_for_third_party_jobs(
+                action_type_id=action_type_id, max_batch_size=batch
+            )
+            return output.jobs or ()
+
+        return JobStream(poll, max_batch_size=max_batch_size, backoff=backoff)
+
+
+class JobStream(Generic[JobT], AsyncIterator[JobT]):
+    """Jobs as polls hand them out; made by `JobsClient.jobs`.
+
+    It holds no task and no connection of its own: between two
+    ``__anext__`` calls nothing runs, so leaving the loop leaves nothing
+    behind. Jobs polled but not yet handed out when it closes go back to
+    CodePipeline when their dispatch times out.
+    """
+
+    def __init__(
+        self,
+        poll: Callable[[int], Awaitable[tuple[JobT, ...]]],
+        *,
+        max_batch_size: int,
+        backoff: Backoff,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._poll = poll
+        self._max_batch_size = max_batch_size
+        self._backoff = backoff
+        self._sleep = sleep
+        self._rng = rng
+        self._ready: deque[JobT] = deque()
+        self._misses = 0
+        self._closed = False
+        #: Polls made, and how many of them came back empty or failed.
+        self.polls = 0
+        self.empty_polls = 0
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> JobT:
+        while not self._ready:
+            if self._closed:
+                raise StopAsyncIteration
+            await self._poll_once()
+        return self._ready.popleft()
+
+    async def _poll_once(self) -> None:
+        self.polls += 1
+        try:
+            jobs = await self._poll(self._max_batch_size)
+        except CPJobsError as error:
+            if not getattr(error, "retryable", False):
+                raise
+            logger.warning("poll failed, backing off: %s", error)
+            jobs = ()
+        if jobs:
+            self._misses = 0
+            self._ready.extend(jobs)
+            return
+        self.empty_polls += 1
+        delay = self._backoff.delay(self._misses, self._rng)
+        self._misses += 1
+        await self._sleep(delay)
+
+    async def aclose(self) -> None:
+        """Stop polling; jobs polled but not handed out are dropped."""
+        self._closed = True
+        if self._ready:
+            logger.debug(
+                "dropping %d polled jobs; they return to the queue on dispatch timeout",
+                len(self._ready),
+            )
+            self._ready.clear()

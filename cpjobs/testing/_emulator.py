@@ -1,0 +1,596 @@
+"""`CodePipelineEmulator`: CodePipeline's job-worker API on a local moto server.
+
+How it hooks into moto
+----------------------
+moto (5.x) implements CodePipeline pipelines but none of the job operations.
+The emulator does not patch moto. It runs moto's own WSGI application
+(``DomainDispatcherApplication(create_backend_app)``, exactly what
+``moto_server`` and ``ThreadedMotoServer`` serve) behind a small WSGI
+middleware (`cpjobs.testing._http.JobsMiddleware`) on werkzeug's threaded
+server, bound to 127.0.0.1. The middleware answers requests whose
+``X-Amz-Target`` is ``CodePipeline_20150709.<job operation>`` from the
+emulator's own thread-safe store and passes everything else (S3, STS, KMS,
+moto's pipelines) to moto unchanged. The server is run here rather than
+through ``ThreadedMotoServer`` because that class takes no middleware and
+leaves its listening socket open on ``stop()``.
+
+What would break if moto changed
+--------------------------------
+Only the three names imported from ``moto.moto_server.werkzeug_app``:
+``DomainDispatcherApplication``, ``create_backend_app`` (present since moto
+1.x) and ``MotoRequestHandler`` (newer; werkzeug's handler is used without
+it). If moto ever implements the job operations itself nothing breaks: the
+middleware answers them first. Artifacts go through moto's S3 and KMS over
+HTTP with boto3, like any client. The artifact credentials are generated
+locally (``ASIA...`` keys); moto accepts any credentials and attributes
+unknown keys to its default account 123456789012, where the artifact bucket
+lives. Running with ``MOTO_ACCOUNT_ID`` or moto's IAM auth enabled would break
+that assumption.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import socket
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from typing_extensions import Self
+
+from .._models import ActionOwner, ActionTypeId, JobStatus
+from ._http import TARGET_PREFIX, Faults, JobsMiddleware
+from ._records import JobRecord
+from ._service import ACCOUNT_ID, JobService, ServiceFault
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+    from werkzeug.serving import WSGIRequestHandler
+
+__all__ = ["CodePipelineEmulator"]
+
+_HOST: Final = "127.0.0.1"
+_FINAL: Final = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT})
+
+
+class _Server:
+    """werkzeug's threaded WSGI server that can close its open connections."""
+
+    def __init__(self, app: WSGIApplication, port: int) -> None:
+        from werkzeug.serving import ThreadedWSGIServer
+
+        lock = threading.Lock()
+        sockets: set[socket.socket] = set()
+        threads: set[threading.Thread] = set()
+
+        class Server(ThreadedWSGIServer):
+            # Track each connection and its thread so stop() can end
+            # kept-alive connections instead of leaking their threads.
+            def process_request(
+                self, request: Any, client_address: Any
+            ) -> None:  # pragma: no cover - trivial
+                thread = threading.Thread(
+                    target=self._serve_connection,
+                    args=(request, client_address),
+                    name="cpjobs-emulator-connection",
+                    daemon=True,
+                )
+                with lock:
+                    sockets.add(request)
+                    threads.add(thread)
+                thread.start()
+
+            def _serve_connection(self, request: Any, client_address: Any) -> None:
+                try:
+                    self.process_request_thread(request, client_address)
+                finally:
+                    with lock:
+                        sockets.discard(request)
+                        threads.discard(threading.current_thread())
+
+        self._lock = lock
+        self._sockets = sockets
+        self._threads = threads
+        self._server = Server(_HOST, port, app, handler=_request_handler())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="cpjobs-emulator",
+            daemon=True,
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()  # serve_forever closes the listening socket
+        self._thread.join()
+        with self._lock:
+            sockets, threads = list(self._sockets), list(self._threads)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread in threads:
+            thread.join(timeout=5)
+
+
+def _request_handler() -> type[WSGIRequestHandler]:
+    """Moto's request handler (or werkzeug's), without a log line per request."""
+    try:
+        from moto.moto_server.werkzeug_app import MotoRequestHandler as base
+    except ImportError:  # pragma: no cover - moto before MotoRequestHandler
+        from werkzeug.serving import WSGIRequestHandler as base
+
+    def log_request(self: object, code: int | str = "-", size: int | str = "-") -> None:
+        """Stay quiet."""
+
+    return cast(
+        "type[WSGIRequestHandler]",
+        type("Handler", (base,), {"log_request": log_request}),
+    )
+
+
+def _moto_app() -> WSGIApplication:
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        create_backend_app,
+    )
+
+    return cast("WSGIApplication", DomainDispatcherApplication(create_backend_app))
+
+
+class CodePipelineEmulator:
+    """CodePipeline's job-worker API, with moto's S3, STS and KMS, on loopback.
+
+    Start it with `serve` or `aserve`. Workers talk to `endpoint_url` with any
+    credentials; tests drive it through the methods here.
+    """
+
+    def __init__(
+        self, *, region: str = "us-east-1", clock: Callable[[], float] | None = None
+    ) -> None:
+        self._region = region
+        self._base_clock = clock or time.monotonic
+        self._offset = 0.0
+        self._clock_lock = threading.Lock()
+        self._service = JobService(self.clock, region)
+        self._faults = Faults()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._aws_lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self._bucket_ready = False
+        self._kms_key_arn: str | None = None
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    @classmethod
+    @contextlib.contextmanager
+    def serve(
+        cls,
+        *,
+        port: int = 0,
+        region: str = "us-east-1",
+        clock: Callable[[], float] | None = None,
+    ) -> Iterator[Self]:
+        """Run an emulator for the ``with`` block.
+
+        Args:
+            port: The port on 127.0.0.1; 0 picks a free one.
+            region: The region clients should use.
+            clock: Seconds for the timeouts; `time.monotonic` by default.
+        """
+        emulator = cls(region=region, clock=clock)
+        emulator._start(port)
+        try:
+            yield emulator
+        finally:
+            emulator._stop()
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def aserve(
+        cls,
+        *,
+        port: int = 0,
+        region: str = "us-east-1",
+        clock: Callable[[], float] | None = None,
+    ) -> AsyncIterator[Self]:
+        """Run an emulator for the ``async with`` block; see `serve`."""
+        emulator = cls(region=region, clock=clock)
+        await asyncio.to_thread(emulator._start, port)
+        try:
+            yield emulator
+        finally:
+            await asyncio.to_thread(emulator._stop)
+
+    def _start(self, port: int) -> None:
+        app = JobsMiddleware(self._service, self._faults, _moto_app(), self._stopping)
+        self._server = _Server(app, port)
+        self._server.start()
+
+    def _stop(self) -> None:
+        self._stopping.set()
+        with self._aws_lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    # --- where it is -------------------------------------------------------------
+
+    @property
+    def endpoint_url(self) -> str:
+        """The URL for every client: CodePipeline, S3, STS, KMS."""
+        if self._server is None:
+            raise RuntimeError("The emulator is not running: use serve() or aserve()")
+        return f"http://{_HOST}:{self._server.port}"
+
+    @property
+    def region(self) -> str:
+        """The region clients should use."""
+        return self._region
+
+    @property
+    def account_id(self) -> str:
+        """The account every job belongs to (moto's default)."""
+        return ACCOUNT_ID
+
+    @property
+    def artifact_bucket(self) -> str:
+        """The S3 bucket holding the jobs' artifacts."""
+        return f"codepipeline-{self._region}-{ACCOUNT_ID}"
+
+    # --- time ----------------------------------------------------------------------
+
+    def clock(self) -> float:
+        """The emulator's time in seconds: the clock plus `advance_clock` steps."""
+        with self._clock_lock:
+            return self._base_clock() + self._offset
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's time forward; timeouts apply at the next call."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._clock_lock:
+            self._offset += seconds
+
+    def set_timeouts(
+        self, *, dispatch: float | None = None, job: float | None = None
+    ) -> None:
+        """Change the timeouts, in seconds.
+
+        Args:
+            dispatch: How long a polled job waits for `AcknowledgeJob` before it
+                is handed out again with a new nonce (default 60).
+            job: How long an acknowledged job has to report before it ends
+                as TimedOut (default 3600, CodePipeline's action timeout).
+        """
+        if dispatch is not None:
+            self._service.dispatch_timeout = dispatch
+        if job is not None:
+            self._service.job_timeout = job
+
+    def reset(self) -> None:
+        """Forget jobs, action types, clients, faults; restore timeouts and clock.
+
+        Objects already in S3 stay (their keys are unique per job).
+        """
+        self._service.reset()
+        self._faults.clear()
+        with self._clock_lock:
+            self._offset = 0.0
+
+    # --- action types and jobs ---------------------------------------------------
+
+    def register_action_type(self, action_type_id: ActionTypeId) -> None:
+        """Register an action type of any owner, so polls for it find it."""
+        self._service.register(action_type_id)
+
+    def enqueue_job(
+        self,
+        action_type_id: ActionTypeId,
+        *,
+        configuration: Mapping[str, str] | None = None,
+        input_artifacts: Mapping[str, bytes] | None = None,
+        output_artifacts: Sequence[str] = (),
+        continuation_token: str | None = None,
+        encryption_key: bool = False,
+        pipeline_name: str = "my-pipeline",
+        stage_name: str | None = None,
+        action_name: str | None = None,
+        pipeline_execution_id: str | None = None,
+    ) -> str:
+        """Queue a job for a custom action; return its id.
+
+        The action type is registered if it is not yet.
+
+        Args:
+            configuration: The action's configuration (what ``queryParam`` filters on).
+            input_artifacts: Artifact name to content; each is put in S3.
+            output_artifacts: Names of the artifacts the worker writes to S3.
+            continuation_token: ``data.continuationToken``, as if a previous job
+                had asked to continue.
+            encryption_key: Encrypt the artifacts with a moto KMS key and put it
+                in the job.
+            pipeline_name: The pipeline in the job's context.
+            stage_name: The stage; the action's category by default.
+            action_name: The action; the provider by default.
+            pipeline_execution_id: The execution; a new UUID by default.
+        """
+        if action_type_id.owner is not ActionOwner.CUSTOM:
+            raise ValueError(
+                "enqueue_job is for Custom actions: use enqueue_third_party_job"
+            )
+        data = self._job_data(
+            action_type_id,
+            configuration=configuration,
+            input_artifacts=input_artifacts,
+            output_artifacts=output_artifacts,
+            continuation_token=continuation_token,
+            encryption_key=encryption_key,
+            pipeline_name=pipeline_name,
+            stage_name=stage_name,
+            action_name=action_name,
+            pipeline_execution_id=pipeline_execution_id,
+        )
+        return self._service.enqueue(action_type_id, data)
+
+    def enqueue_third_party_job(
+        self,
+        action_type_id: ActionTypeId,
+        *,
+        client_id: str | None = None,
+        configuration: Mapping[str, str] | None = None,
+        input_artifacts: Mapping[str, bytes] | None = None,
+        output_artifacts: Sequence[str] = (),
+        continuation_token: str | None = None,
+        encryption_key: bool = False,
+        pipeline_name: str = "my-pipeline",
+        stage_name: str | None = None,
+        action_name: str | None = None,
+        pipeline_execution_id: str | None = None,
+    ) -> tuple[str, str, str]:
+        """Queue a job for a third-party action; return job id, client id, client token.
+
+        Jobs for the same ``client_id`` share its client token; a new client
+        (the default) gets a new id and token. Other arguments as for `enqueue_job`.
+        """
+        if action_type_id.owner is not ActionOwner.THIRD_PARTY:
+            raise ValueError("enqueue_third_party_job is for ThirdParty actions")
+        client_id = client_id or str(uuid.uuid4())
+        client_token = self._service.client_token(client_id) or str(uuid.uuid4())
+        data = self._job_data(
+            action_type_id,
+            configuration=configuration,
+            input_artifacts=input_artifacts,
+            output_artifacts=output_artifacts,
+            continuation_token=continuation_token,
+            encryption_key=encryption_key,
+            pipeline_name=pipeline_name,
+            stage_name=stage_name,
+            action_name=action_name,
+            pipeline_execution_id=pipeline_execution_id,
+        )
+        job_id = self._service.enqueue(
+            action_type_id, data, client=(client_id, client_token)
+        )
+        return job_id, client_id, client_token
+
+    def job(self, job_id: str) -> JobRecord:
+        """A snapshot of one job; `KeyError` if there is none."""
+        return self._service.record(job_id)
+
+    def jobs(self) -> tuple[JobRecord, ...]:
+        """Snapshots of all jobs, oldest first (continuations after their job)."""
+        return self._service.records()
+
+    async def wait_for_job(self, job_id: str, *, timeout: float = 10.0) -> JobRecord:
+        """Wait until a job is Succeeded, Failed or TimedOut; return its snapshot.
+
+        Raises:
+            TimeoutError: If it is not done after ``timeout`` seconds (real time).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.job(job_id)
+            if record.status in _FINAL:
+                return record
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"job {job_id} is still {record.status.value}")
+            await asyncio.sleep(0.01)
+
+    # --- faults ----------------------------------------------------------------------
+
+    def inject_fault(
+        self,
+        operation: str,
+        *,
+        code: str = "ThrottlingException",
+        status: int = 400,
+        count: int = 1,
+        message: str | None = None,
+    ) -> None:
+        """Fail the next ``count`` calls of a CodePipeline operation.
+
+        A failed call changes nothing. botocore retries throttling and 5xx
+        answers itself unless its client is configured not to.
+
+        Args:
+            operation: E.g. ``"PollForJobs"``.
+            code: The error code, e.g. ``"InternalFailure"`` with ``status=500``.
+        """
+        self._faults.add_fault(
+            _operation(operation),
+            ServiceFault(code, message or f"Injected {code}", status),
+            _count(count),
+        )
+
+    def inject_latency(self, operation: str, *, seconds: float, count: int = 1) -> None:
+        """Delay the answers to the next ``count`` calls of a CodePipeline operation."""
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        self._faults.add_latency(_operation(operation), seconds, _count(count))
+
+    # --- S3 ----------------------------------------------------------------------
+
+    def read_object(self, bucket: str, key: str) -> bytes:
+        """The content of an S3 object on the emulator."""
+        body: bytes = (
+            self._client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        )
+        return body
+
+    def read_artifact(self, job_id: str, name: str) -> bytes:
+        """The content of a job's input or output artifact, by artifact name."""
+        record = self.job(job_id)
+        for artifact in (*record.output_artifacts, *record.input_artifacts):
+            if (
+                artifact.name == name
+                and artifact.location
+                and artifact.location.s3_location
+            ):
+                s3 = artifact.location.s3_location
+                return self.read_object(s3.bucket_name, s3.object_key)
+        raise KeyError(f"job {job_id} has no artifact {name!r}")
+
+    # --- internals ----------------------------------------------------------------
+
+    def _client(self, service: str) -> Any:
+        with self._aws_lock:
+            if service not in self._clients:
+                import boto3
+
+                session = boto3.session.Session(
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    region_name=self._region,
+                )
+                self._clients[service] = session.client(
+                    service, endpoint_url=self.endpoint_url
+                )
+            return self._clients[service]
+
+    def _artifact_store(self, encryption_key: bool) -> str | None:
+        """Create the bucket (and KMS key) once; return the key's ARN if asked for."""
+        s3 = self._client("s3")
+        with self._aws_lock:
+            if not self._bucket_ready:
+                if self._region == "us-east-1":
+                    s3.create_bucket(Bucket=self.artifact_bucket)
+                else:
+                    s3.create_bucket(
+                        Bucket=self.artifact_bucket,
+                        CreateBucketConfiguration={"LocationConstraint": self._region},
+                    )
+                self._bucket_ready = True
+        if not encryption_key:
+            return None
+        kms = self._client("kms")
+        with self._aws_lock:
+            if self._kms_key_arn is None:
+                key = kms.create_key(Description="cpjobs emulator artifact key")
+                self._kms_key_arn = str(key["KeyMetadata"]["Arn"])
+            return self._kms_key_arn
+
+    def _job_data(
+        self,
+        action_type_id: ActionTypeId,
+        *,
+        configuration: Mapping[str, str] | None,
+        input_artifacts: Mapping[str, bytes] | None,
+        output_artifacts: Sequence[str],
+        continuation_token: str | None,
+        encryption_key: bool,
+        pipeline_name: str,
+        stage_name: str | None,
+        action_name: str | None,
+        pipeline_execution_id: str | None,
+    ) -> dict[str, Any]:
+        key_arn = self._artifact_store(encryption_key)
+        s3 = self._client("s3")
+        encryption: dict[str, str] = (
+            {}
+            if key_arn is None
+            else {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_arn}
+        )
+
+        def location(name: str) -> dict[str, Any]:
+            key = f"{pipeline_name}/{name}/{uuid.uuid4().hex[:12]}"
+            return {
+                "type": "S3",
+                "s3Location": {"bucketName": self.artifact_bucket, "objectKey": key},
+            }
+
+        inputs = []
+        for name, content in (input_artifacts or {}).items():
+            artifact = {
+                "name": name,
+                "revision": hashlib.sha1(content, usedforsecurity=False).hexdigest(),
+                "location": location(name),
+            }
+            s3.put_object(
+                Bucket=self.artifact_bucket,
+                Key=artifact["location"]["s3Location"]["objectKey"],
+                Body=content,
+                **encryption,
+            )
+            inputs.append(artifact)
+        data: dict[str, Any] = {
+            "actionTypeId": {
+                "category": action_type_id.category.value,
+                "owner": action_type_id.owner.value,
+                "provider": action_type_id.provider,
+                "version": action_type_id.version,
+            },
+            "actionConfiguration": {"configuration": dict(configuration or {})},
+            "pipelineContext": {
+                "pipelineName": pipeline_name,
+                "stage": {"name": stage_name or action_type_id.category.value},
+                "action": {
+                    "name": action_name or action_type_id.provider,
+                    "actionExecutionId": str(uuid.uuid4()),
+                },
+                "pipelineArn": (
+                    f"arn:aws:codepipeline:{self._region}:{ACCOUNT_ID}:{pipeline_name}"
+                ),
+                "pipelineExecutionId": pipeline_execution_id or str(uuid.uuid4()),
+            },
+            "inputArtifacts": inputs,
+            "outputArtifacts": [
+                {"name": name, "location": location(name)} for name in output_artifacts
+            ],
+        }
+        if continuation_token is not None:
+            data["continuationToken"] = continuation_token
+        if key_arn is not None:
+            data["encryptionKey"] = {"id": key_arn, "type": "KMS"}
+        return data
+
+
+def _operation(operation: str) -> str:
+    """Check an operation name against CodePipeline's, to catch typos."""
+    import botocore.session
+
+    if operation.startswith(TARGET_PREFIX):
+        operation = operation[len(TARGET_PREFIX) :]
+    model = botocore.session.get_session().get_service_model("codepipeline")
+    if operation not in model.operation_names:
+        raise ValueError(f"CodePipeline has no operation {operation!r}")
+    return operation
+
+
+def _count(count: int) -> int:
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    return count

@@ -1,0 +1,173 @@
+"""The JSON protocol in front of `JobService`, as WSGI middleware around moto.
+
+CodePipeline speaks AWS's JSON 1.1 protocol: ``POST /`` with the operation in
+the ``X-Amz-Target: CodePipeline_20150709.<Operation>`` header and the request
+as a JSON body; errors are HTTP 4xx/5xx with ``{"__type": code, "message":
+...}``. The middleware answers the job-worker operations itself, applies the
+injected faults and latencies to any CodePipeline operation, and hands every
+other request (S3, STS, KMS, moto's own CodePipeline pipelines) to moto.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from ._service import JobService, ServiceFault
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["TARGET_PREFIX", "Faults", "JobsMiddleware"]
+
+TARGET_PREFIX: Final = "CodePipeline_20150709."
+_CONTENT_TYPE: Final = "application/x-amz-json-1.1"
+
+
+@attrs.define
+class _Pending:
+    remaining: int
+    fault: ServiceFault | None = None
+    seconds: float = 0.0
+
+
+class Faults:
+    """Faults and latencies waiting for the next calls of each operation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: dict[str, deque[_Pending]] = {}
+        self._latencies: dict[str, deque[_Pending]] = {}
+
+    def add_fault(self, operation: str, fault: ServiceFault, count: int) -> None:
+        """Fail the next ``count`` calls of ``operation`` with ``fault``."""
+        with self._lock:
+            self._faults.setdefault(operation, deque()).append(
+                _Pending(count, fault=fault)
+            )
+
+    def add_latency(self, operation: str, seconds: float, count: int) -> None:
+        """Delay the next ``count`` calls of ``operation`` by ``seconds``."""
+        with self._lock:
+            self._latencies.setdefault(operation, deque()).append(
+                _Pending(count, seconds=seconds)
+            )
+
+    def clear(self) -> None:
+        """Drop everything still pending."""
+        with self._lock:
+            self._faults.clear()
+            self._latencies.clear()
+
+    def take(self, operation: str) -> tuple[float, ServiceFault | None]:
+        """Use up the latency and fault due for one call of ``operation``."""
+        with self._lock:
+            latency = self._take(self._latencies, operation)
+            fault = self._take(self._faults, operation)
+        return (
+            0.0 if latency is None else latency.seconds,
+            None if fault is None else fault.fault,
+        )
+
+    @staticmethod
+    def _take(pending: dict[str, deque[_Pending]], operation: str) -> _Pending | None:
+        queue = pending.get(operation)
+        if not queue:
+            return None
+        first = queue[0]
+        first.remaining -= 1
+        if first.remaining <= 0:
+            queue.popleft()
+        return first
+
+
+class JobsMiddleware:
+    """A WSGI app: CodePipeline's job operations here, everything else to moto."""
+
+    def __init__(
+        self,
+        service: JobService,
+        faults: Faults,
+        moto_app: WSGIApplication,
+        stopping: threading.Event,
+    ) -> None:
+        self._service = service
+        self._faults = faults
+        self._moto_app = moto_app
+        self._stopping = stopping
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if not target.startswith(TARGET_PREFIX):
+            return self._moto_app(environ, start_response)
+        operation = target[len(TARGET_PREFIX) :]
+        latency, fault = self._faults.take(operation)
+        if latency:
+            # An Event, not time.sleep: stopping the server cuts the delay short.
+            self._stopping.wait(latency)
+        if fault is not None:
+            self._read(environ)  # leave a kept-alive connection ready for the next
+            return self._error(start_response, fault)
+        if operation not in self._service.operations:
+            return self._moto_app(environ, start_response)
+        try:
+            params = self._params(self._read(environ))
+            body = self._service.call(operation, params)
+        except ServiceFault as error:
+            return self._error(start_response, error)
+        return self._respond(start_response, HTTPStatus.OK, body)
+
+    @staticmethod
+    def _read(environ: WSGIEnvironment) -> bytes:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        return bytes(environ["wsgi.input"].read(length)) if length > 0 else b""
+
+    @staticmethod
+    def _params(raw: bytes) -> dict[str, Any]:
+        try:
+            params = json.loads(raw or b"{}")
+        except ValueError:
+            raise ServiceFault(
+                "SerializationException", "The request body is not valid JSON"
+            ) from None
+        if not isinstance(params, dict):
+            raise ServiceFault(
+                "SerializationException", "The request body is not a JSON object"
+            )
+        return params
+
+    def _error(
+        self, start_response: StartResponse, error: ServiceFault
+    ) -> Iterable[bytes]:
+        return self._respond(
+            start_response,
+            HTTPStatus(error.status),
+            {"__type": error.code, "message": error.message},
+        )
+
+    @staticmethod
+    def _respond(
+        start_response: StartResponse, status: HTTPStatus, body: dict[str, Any]
+    ) -> Iterable[bytes]:
+        payload = json.dumps(body).encode()
+        start_response(
+            f"{status.value} {status.phrase}",
+            [
+                ("Content-Type", _CONTENT_TYPE),
+                ("Content-Length", str(len(payload))),
+                ("x-amzn-RequestId", str(uuid.uuid4())),
+            ],
+        )
+        return [payload]
