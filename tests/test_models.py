@@ -1,0 +1,350 @@
+"""Models: names from the service model, validation of what users build, secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import botocore.session
+import pytest
+from botocore import xform_name
+
+import cpjobs
+from strategies import ENUMS, MODELS
+
+SERVICE = botocore.session.get_session().get_service_model("codepipeline")
+BUILD = cpjobs.ActionTypeId(
+    category=cpjobs.ActionCategory.BUILD,
+    owner=cpjobs.ActionOwner.CUSTOM,
+    provider="Tool",
+    version="1",
+)
+JOB_ID = "11111111-2222-4333-8444-555555555555"
+SECRETS = ("AKIDSECRETVALUE", "wJalrXUtnFEMIsecret", "FwoGZXIvsessiontoken", "hunter2")
+
+
+def secret_job() -> cpjobs.Job:
+    return cpjobs.Job(
+        id=JOB_ID,
+        nonce="1",
+        data=cpjobs.JobData(
+            action_type_id=BUILD,
+            action_configuration=cpjobs.ActionConfiguration(
+                configuration={"ApiToken": "hunter2"}
+            ),
+            artifact_credentials=cpjobs.AWSSessionCredentials(
+                access_key_id="AKIDSECRETVALUE",
+                secret_access_key="wJalrXUtnFEMIsecret",
+                session_token="FwoGZXIvsessiontoken",
+            ),
+        ),
+    )
+
+
+class TestShapes:
+    def test_all_35_structures_are_modeled(self) -> None:
+        """One model per structure reachable from the ten job-worker operations."""
+        assert 35 == len(MODELS)
+
+    @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
+    def test_fields_are_xform_names_of_members(self, cls: type[Any]) -> None:
+        """Field names are botocore.xform_name of the shape's members, in order."""
+        shape = SERVICE.shape_for(cls.__name__)
+
+        assert [xform_name(m) for m in shape.members] == [
+            f.name for f in attrs.fields(cls)
+        ]
+
+    @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
+    def test_required_members_have_no_default(self, cls: type[Any]) -> None:
+        """Required members must be given; optional ones default to None."""
+        shape = SERVICE.shape_for(cls.__name__)
+        required = {xform_name(m) for m in shape.required_members}
+
+        assert {f.name: f.name in required for f in attrs.fields(cls)} == {
+            f.name: f.default is attrs.NOTHING for f in attrs.fields(cls)
+        }
+
+    @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
+    def test_models_are_frozen(self, cls: type[Any]) -> None:
+        """Every model is immutable."""
+        assert attrs.has(cls)
+        assert cls.__setattr__ is not object.__setattr__
+
+    @pytest.mark.parametrize("enum_type", ENUMS, ids=lambda e: e.__name__)
+    def test_enums_list_the_service_values(self, enum_type: type[Any]) -> None:
+        """Each enum's members are the service model's values."""
+        assert SERVICE.shape_for(enum_type.__name__).enum == [
+            m.value for m in enum_type
+        ]
+
+
+class TestOpenEnums:
+    def test_unknown_value_is_an_instance_with_its_value(self) -> None:
+        """A value added later is an ActionCategory that keeps the raw string."""
+        quantum = cpjobs.ActionCategory("Quantum")
+
+        assert isinstance(quantum, cpjobs.ActionCategory)
+        assert ("Quantum", "Quantum", False) == (
+            quantum.value,
+            str(quantum),
+            quantum.is_known,
+        )
+
+    def test_unknown_value_falls_through_match(self) -> None:
+        """match on members reaches the wildcard for an unknown value."""
+        match cpjobs.JobStatus("Paused"):
+            case cpjobs.JobStatus.IN_PROGRESS:
+                seen = "in progress"
+            case other:
+                seen = f"other: {other}"
+
+        assert "other: Paused" == seen
+
+    def test_members_compare_to_their_wire_strings(self) -> None:
+        """Members are str: equal to their wire value."""
+        assert "InProgress" == cpjobs.JobStatus.IN_PROGRESS
+
+    def test_unknown_values_are_not_listed(self) -> None:
+        """Iterating an enum gives only the known members."""
+        cpjobs.FailureType("Novel")
+
+        assert 6 == len(list(cpjobs.FailureType))
+
+    def test_non_strings_are_refused(self) -> None:
+        """Only strings can be enum values."""
+        with pytest.raises(ValueError, match="3"):
+            cpjobs.JobStatus(3)
+
+
+def make(cls: type[Any], **kwargs: Any) -> Any:
+    return cls(**kwargs)
+
+
+LIMIT_CASES = [
+    (
+        "ActionTypeId.provider",
+        "1 to 35",
+        lambda: cpjobs.PollForJobsInput(
+            action_type_id=attrs.evolve(BUILD, provider="x" * 36)
+        ),
+    ),
+    (
+        "ActionTypeId.provider",
+        "[0-9A-Za-z_-]+",
+        lambda: cpjobs.PollForJobsInput(
+            action_type_id=attrs.evolve(BUILD, provider="my tool")
+        ),
+    ),
+    (
+        "ActionTypeId.version",
+        "1 to 9",
+        lambda: cpjobs.PollForThirdPartyJobsInput(
+            action_type_id=attrs.evolve(BUILD, version="1234567890")
+        ),
+    ),
+    (
+        "PollForJobsInput.max_batch_size",
+        ">= 1",
+        lambda: cpjobs.PollForJobsInput(action_type_id=BUILD, max_batch_size=0),
+    ),
+    (
+        "PollForJobsInput.query_param",
+        "at most 1",
+        lambda: cpjobs.PollForJobsInput(
+            action_type_id=BUILD, query_param={"a": "1", "b": "2"}
+        ),
+    ),
+    (
+        "PollForJobsInput.query_param key",
+        "1 to 50",
+        lambda: cpjobs.PollForJobsInput(
+            action_type_id=BUILD, query_param={"k" * 51: "1"}
+        ),
+    ),
+    (
+        "PollForJobsInput.query_param['k']",
+        "[a-zA-Z0-9_-]+",
+        lambda: cpjobs.PollForJobsInput(action_type_id=BUILD, query_param={"k": "a b"}),
+    ),
+    (
+        "AcknowledgeJobInput.nonce",
+        "1 to 50",
+        lambda: cpjobs.AcknowledgeJobInput(job_id=JOB_ID, nonce="n" * 51),
+    ),
+    (
+        "AcknowledgeThirdPartyJobInput.client_token",
+        "1 to 256",
+        lambda: cpjobs.AcknowledgeThirdPartyJobInput(
+            job_id=JOB_ID, nonce="1", client_token=""
+        ),
+    ),
+    (
+        "PutJobSuccessResultInput.continuation_token",
+        "1 to 2048",
+        lambda: cpjobs.PutJobSuccessResultInput(
+            job_id=JOB_ID, continuation_token="t" * 2049
+        ),
+    ),
+    (
+        "PutJobSuccessResultInput.output_variables key",
+        "[A-Za-z0-9@\\-_]+",
+        lambda: cpjobs.PutJobSuccessResultInput(
+            job_id=JOB_ID, output_variables={"no spaces": "v"}
+        ),
+    ),
+    (
+        "PutJobSuccessResultInput.output_variables",
+        "without a continuation token",
+        lambda: cpjobs.PutJobSuccessResultInput(
+            job_id=JOB_ID, continuation_token="t", output_variables={"k": "v"}
+        ),
+    ),
+    (
+        "FailureDetails.message",
+        "1 to 5000",
+        lambda: cpjobs.FailureDetails(
+            type=cpjobs.FailureType.JOB_FAILED, message="m" * 5001
+        ),
+    ),
+    (
+        "FailureDetails.message",
+        "1 to 5000",
+        lambda: cpjobs.FailureDetails(type=cpjobs.FailureType.JOB_FAILED, message=""),
+    ),
+    (
+        "ExecutionDetails.summary",
+        "1 to 2048",
+        lambda: cpjobs.ExecutionDetails(summary="s" * 2049),
+    ),
+    (
+        "ExecutionDetails.external_execution_id",
+        "1 to 1500",
+        lambda: cpjobs.ExecutionDetails(external_execution_id="e" * 1501),
+    ),
+    (
+        "ExecutionDetails.percent_complete",
+        "0 to 100",
+        lambda: cpjobs.ExecutionDetails(percent_complete=101),
+    ),
+    (
+        "ExecutionDetails.percent_complete",
+        "0 to 100",
+        lambda: cpjobs.ExecutionDetails(percent_complete=-1),
+    ),
+    (
+        "CurrentRevision.revision",
+        "1 to 1500",
+        lambda: cpjobs.CurrentRevision(revision="r" * 1501, change_identifier="c"),
+    ),
+    (
+        "CurrentRevision.change_identifier",
+        "1 to 100",
+        lambda: cpjobs.CurrentRevision(revision="r", change_identifier="c" * 101),
+    ),
+    (
+        "CurrentRevision.revision_summary",
+        "1 to 2048",
+        lambda: cpjobs.CurrentRevision(
+            revision="r", change_identifier="c", revision_summary="s" * 2049
+        ),
+    ),
+]
+
+
+class TestValidation:
+    @pytest.mark.parametrize(
+        ("field", "limit", "build"), LIMIT_CASES, ids=[c[0] for c in LIMIT_CASES]
+    )
+    def test_limit_is_named(self, field: str, limit: str, build: Any) -> None:
+        """Breaking a limit raises InvalidField naming the field and the limit."""
+        with pytest.raises(cpjobs.InvalidField) as caught:
+            build()
+
+        assert (field, True) == (caught.value.field, limit in caught.value.limit)
+
+    def test_invalid_field_is_a_value_error(self) -> None:
+        """InvalidField can be caught as ValueError and as CPJobsError."""
+        assert issubclass(cpjobs.InvalidField, ValueError)
+        assert issubclass(cpjobs.InvalidField, cpjobs.CPJobsError)
+
+    def test_secret_values_are_not_quoted(self) -> None:
+        """A rejected client token's value never appears in the error."""
+        with pytest.raises(cpjobs.InvalidField) as caught:
+            cpjobs.GetThirdPartyJobDetailsInput(job_id=JOB_ID, client_token="s" * 257)
+
+        assert "sss" not in str(caught.value)
+
+    def test_limits_hold_at_the_edges(self) -> None:
+        """Values exactly at the limits are accepted."""
+        details = cpjobs.ExecutionDetails(
+            summary="s" * 2048, external_execution_id="e" * 1500, percent_complete=100
+        )
+        failure = cpjobs.FailureDetails(
+            type=cpjobs.FailureType.JOB_FAILED, message="m" * 5000
+        )
+
+        assert (2048, 5000) == (len(details.summary or ""), len(failure.message))
+
+    def test_responses_are_not_validated(self) -> None:
+        """What the service sends is taken as it comes."""
+        job = cpjobs.Job(id="not-a-uuid", nonce="n" * 80)
+
+        assert 80 == len(job.nonce or "")
+
+    def test_maps_are_read_only_copies(self) -> None:
+        """A map given to a model is copied and cannot be changed through it."""
+        variables = {"k": "v"}
+        request = cpjobs.PutJobSuccessResultInput(
+            job_id=JOB_ID, output_variables=variables
+        )
+        variables["k"] = "changed"
+
+        assert {"k": "v"} == dict(request.output_variables or {})
+        with pytest.raises(TypeError):
+            request.output_variables["k"] = "x"  # type: ignore[index]
+
+
+class TestSecrets:
+    def test_credentials_never_in_repr_or_str(self) -> None:
+        """AWSSessionCredentials shows none of its values."""
+        credentials = secret_job().data.artifact_credentials  # type: ignore[union-attr]
+
+        shown = repr(credentials) + str(credentials)
+
+        assert [] == [secret for secret in SECRETS if secret in shown]
+
+    def test_configuration_values_are_redacted(self) -> None:
+        """Action configuration reprs show keys, never values."""
+        configuration = cpjobs.ActionConfiguration(
+            configuration={"ApiToken": "hunter2"}
+        )
+
+        assert "ActionConfiguration(configuration={'ApiToken': '***'})" == repr(
+            configuration
+        )
+
+    def test_whole_job_repr_has_no_secret(self) -> None:
+        """Neither repr nor str of a whole Job leaks credentials or configuration."""
+        job = secret_job()
+
+        shown = repr(job) + str(job)
+
+        assert [] == [secret for secret in SECRETS if secret in shown]
+
+    def test_polled_output_repr_has_no_secret(self) -> None:
+        """The repr of a poll's output, as structured from the wire, leaks nothing."""
+        wire = cpjobs.converter.unstructure(
+            cpjobs.PollForJobsOutput(jobs=(secret_job(), secret_job()))
+        )
+        output = cpjobs.converter.structure(wire, cpjobs.PollForJobsOutput)
+
+        assert [] == [secret for secret in SECRETS if secret in repr(output)]
+
+    def test_client_token_not_in_request_repr(self) -> None:
+        """Third-party requests do not show their client token."""
+        request = cpjobs.AcknowledgeThirdPartyJobInput(
+            job_id=JOB_ID, nonce="1", client_token="hunter2"
+        )
+
+        assert "hunter2" not in repr(request)
