@@ -324,6 +324,8 @@ class JobsClient:
         max_batch_size: int = 1,
         query_param: Mapping[str, str] | None = None,
         backoff: Backoff = Backoff(),  # noqa: B008  (frozen, shared safely)
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        rng: random.Random | None = None,
     ) -> JobStream[Job]:
         """Poll for jobs until closed: ``async for job in client.jobs(...)``.
 
@@ -331,6 +333,7 @@ class JobsClient:
         backoff while none do or the service throttles, and stops on
         ``break``, `JobStream.aclose` or cancellation. ``max_batch_size`` is 1
         by default so that no polled job waits in a buffer while you work.
+        ``sleep`` and ``rng`` let tests drive the backoff.
         """
         # Validate now, not at the first poll.
         PollForJobsInput(
@@ -347,7 +350,9 @@ class JobsClient:
             )
             return output.jobs or ()
 
-        return JobStream(poll, max_batch_size=max_batch_size, backoff=backoff)
+        return JobStream(
+            poll, max_batch_size=max_batch_size, backoff=backoff, sleep=sleep, rng=rng
+        )
 
     def third_party_jobs(
         self,
@@ -355,6 +360,8 @@ class JobsClient:
         *,
         max_batch_size: int = 1,
         backoff: Backoff = Backoff(),  # noqa: B008
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        rng: random.Random | None = None,
     ) -> JobStream[ThirdPartyJob]:
         """Poll for third-party jobs until closed, like `jobs`."""
         PollForThirdPartyJobsInput(
@@ -367,7 +374,9 @@ class JobsClient:
             )
             return output.jobs or ()
 
-        return JobStream(poll, max_batch_size=max_batch_size, backoff=backoff)
+        return JobStream(
+            poll, max_batch_size=max_batch_size, backoff=backoff, sleep=sleep, rng=rng
+        )
 
 
 class JobStream(Generic[JobT], AsyncIterator[JobT]):

@@ -16,7 +16,6 @@ uses cattrs' generator with renames and ``None`` omitted.
 from __future__ import annotations
 
 import enum
-import linecache
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, NoReturn, TypeVar, get_args

@@ -79,7 +79,7 @@ class TestRoundTrip:
 
         report = ParamValidator().validate(wire, shape)
 
-        assert "" == report.generate_report()
+        assert report.generate_report() == ""
 
     def test_wire_job_round_trips_to_the_same_dict(self) -> None:
         """A wire Job comes back as the same dict: nothing lost, nothing added."""
@@ -109,14 +109,14 @@ class TestWireNames:
             )
         )
 
-        assert {
+        assert cpjobs.converter.unstructure(request) == {
             "actionTypeId": {
                 "category": "Build",
                 "owner": "Custom",
                 "provider": "Tool",
                 "version": "1",
             }
-        } == cpjobs.converter.unstructure(request)
+        }
 
 
 class TestStructure:
@@ -127,7 +127,7 @@ class TestStructure:
 
         job = cpjobs.converter.structure(wire, cpjobs.Job)
 
-        assert "Tool" == job.data.action_type_id.provider
+        assert job.data.action_type_id.provider == "Tool"
 
     def test_strict_converter_reports_unknown_members(self) -> None:
         """The strict converter names members the models do not know."""
@@ -145,10 +145,10 @@ class TestStructure:
         job = cpjobs.converter.structure(wire, cpjobs.Job)
         category = job.data.action_type_id.category
 
-        assert (False, "Quantum") == (category.is_known, category.value)
+        assert (category.is_known, category.value) == (False, "Quantum")
         assert (
-            "Quantum"
-            == cpjobs.converter.unstructure(job)["data"]["actionTypeId"]["category"]
+            cpjobs.converter.unstructure(job)["data"]["actionTypeId"]["category"]
+            == "Quantum"
         )
 
     def test_known_enum_value_is_the_member(self) -> None:
@@ -209,7 +209,7 @@ class TestStructure:
 
     def test_structuring_a_request_validates_it(self) -> None:
         """Request shapes keep their validation when structured."""
-        with pytest.raises(cpjobs.InvalidField, match="FailureDetails.message"):
+        with pytest.raises(cpjobs.InvalidField, match=r"FailureDetails\.message"):
             cpjobs.converter.structure(
                 {"type": "JobFailed", "message": ""}, cpjobs.FailureDetails
             )

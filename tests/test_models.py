@@ -44,7 +44,7 @@ def secret_job() -> cpjobs.Job:
 class TestShapes:
     def test_all_35_structures_are_modeled(self) -> None:
         """One model per structure reachable from the ten job-worker operations."""
-        assert 35 == len(MODELS)
+        assert len(MODELS) == 35
 
     @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
     def test_fields_are_xform_names_of_members(self, cls: type[Any]) -> None:
@@ -85,31 +85,31 @@ class TestOpenEnums:
         quantum = cpjobs.ActionCategory("Quantum")
 
         assert isinstance(quantum, cpjobs.ActionCategory)
-        assert ("Quantum", "Quantum", False) == (
+        assert (
             quantum.value,
             str(quantum),
             quantum.is_known,
-        )
+        ) == ("Quantum", "Quantum", False)
 
     def test_unknown_value_falls_through_match(self) -> None:
-        """match on members reaches the wildcard for an unknown value."""
+        """Match on members reaches the wildcard for an unknown value."""
         match cpjobs.JobStatus("Paused"):
             case cpjobs.JobStatus.IN_PROGRESS:
                 seen = "in progress"
             case other:
                 seen = f"other: {other}"
 
-        assert "other: Paused" == seen
+        assert seen == "other: Paused"
 
     def test_members_compare_to_their_wire_strings(self) -> None:
         """Members are str: equal to their wire value."""
-        assert "InProgress" == cpjobs.JobStatus.IN_PROGRESS
+        assert cpjobs.JobStatus.IN_PROGRESS == "InProgress"
 
     def test_unknown_values_are_not_listed(self) -> None:
         """Iterating an enum gives only the known members."""
         cpjobs.FailureType("Novel")
 
-        assert 6 == len(list(cpjobs.FailureType))
+        assert len(list(cpjobs.FailureType)) == 6
 
     def test_non_strings_are_refused(self) -> None:
         """Only strings can be enum values."""
@@ -284,13 +284,13 @@ class TestValidation:
             type=cpjobs.FailureType.JOB_FAILED, message="m" * 5000
         )
 
-        assert (2048, 5000) == (len(details.summary or ""), len(failure.message))
+        assert (len(details.summary or ""), len(failure.message)) == (2048, 5000)
 
     def test_responses_are_not_validated(self) -> None:
         """What the service sends is taken as it comes."""
         job = cpjobs.Job(id="not-a-uuid", nonce="n" * 80)
 
-        assert 80 == len(job.nonce or "")
+        assert len(job.nonce or "") == 80
 
     def test_maps_are_read_only_copies(self) -> None:
         """A map given to a model is copied and cannot be changed through it."""
@@ -300,7 +300,7 @@ class TestValidation:
         )
         variables["k"] = "changed"
 
-        assert {"k": "v"} == dict(request.output_variables or {})
+        assert dict(request.output_variables or {}) == {"k": "v"}
         with pytest.raises(TypeError):
             request.output_variables["k"] = "x"  # type: ignore[index]
 
@@ -312,7 +312,7 @@ class TestSecrets:
 
         shown = repr(credentials) + str(credentials)
 
-        assert [] == [secret for secret in SECRETS if secret in shown]
+        assert [secret for secret in SECRETS if secret in shown] == []
 
     def test_configuration_values_are_redacted(self) -> None:
         """Action configuration reprs show keys, never values."""
@@ -320,8 +320,9 @@ class TestSecrets:
             configuration={"ApiToken": "hunter2"}
         )
 
-        assert "ActionConfiguration(configuration={'ApiToken': '***'})" == repr(
-            configuration
+        assert (
+            repr(configuration)
+            == "ActionConfiguration(configuration={'ApiToken': '***'})"
         )
 
     def test_whole_job_repr_has_no_secret(self) -> None:
@@ -330,7 +331,7 @@ class TestSecrets:
 
         shown = repr(job) + str(job)
 
-        assert [] == [secret for secret in SECRETS if secret in shown]
+        assert [secret for secret in SECRETS if secret in shown] == []
 
     def test_polled_output_repr_has_no_secret(self) -> None:
         """The repr of a poll's output, as structured from the wire, leaks nothing."""
@@ -339,7 +340,7 @@ class TestSecrets:
         )
         output = cpjobs.converter.structure(wire, cpjobs.PollForJobsOutput)
 
-        assert [] == [secret for secret in SECRETS if secret in repr(output)]
+        assert [secret for secret in SECRETS if secret in repr(output)] == []
 
     def test_client_token_not_in_request_repr(self) -> None:
         """Third-party requests do not show their client token."""
