@@ -6,7 +6,7 @@ import random
 
 import attrs
 
-from ._validators import InvalidField
+from ._errors import InvalidField
 
 __all__ = ["Backoff"]
 

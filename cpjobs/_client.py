@@ -44,7 +44,7 @@ from ._models import (
 )
 
 if TYPE_CHECKING:
-    from botocore.config import Config
+    from aiobotocore.config import AioConfig
     from types_aiobotocore_codepipeline.client import CodePipelineClient
 
 __all__ = ["JobStream", "JobsClient"]
@@ -95,7 +95,7 @@ class JobsClient:
         aws_access_key_id: str | None = None,
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
-        config: Config | None = None,
+        config: AioConfig | None = None,
         session: AioSession | None = None,
     ) -> JobsClient:
         """A client that creates its own aiobotocore client on ``async with``.
@@ -105,7 +105,7 @@ class JobsClient:
         """
 
         async def open_client(stack: AsyncExitStack) -> CodePipelineClient:
-            creator = (session or get_session()).create_client(
+            creator = (session or get_session()).create_client(  # pyright: ignore[reportUnknownMemberType]
                 "codepipeline",
                 region_name=region_name,
                 endpoint_url=endpoint_url,
@@ -397,7 +397,7 @@ class JobStream(Generic[JobT], AsyncIterator[JobT]):
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self._poll = poll
+        self._poll: Callable[[int], Awaitable[tuple[JobT, ...]]] = poll
         self._max_batch_size = max_batch_size
         self._backoff = backoff
         self._sleep = sleep

@@ -71,7 +71,7 @@ def _as_str(value: Any, where: str = "value") -> str:
 
 def _structure_str(value: Any, _: Any) -> str:
     if value.__class__ is str:
-        return value  # type: ignore[no-any-return]
+        return value
     return _as_str(value)
 
 
@@ -108,7 +108,8 @@ def _enum_structure_hook(enum_type: type[enum.Enum]) -> StructureHook:
 def _structure_string_map(value: Any, _: Any) -> Mapping[str, str]:
     if not isinstance(value, Mapping):
         _wrong_type("value", value, "a map")
-    for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
+    entries: Mapping[object, object] = value  # pyright: ignore[reportUnknownVariableType]
+    for key, item in entries.items():
         if not isinstance(key, str) or not isinstance(item, str):
             _wrong_type("map entry", item, "strings for keys and values")
     # The model field's converter makes the read-only copy.
@@ -298,11 +299,11 @@ def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
 
     def unstructure_model(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
         attrs.resolve_types(cls)
-        renames = {
+        renames: dict[str, Any] = {
             field.name: override(rename=wire_name(field.name))
             for field in attrs.fields(cls)
         }
-        return make_dict_unstructure_fn(  # type: ignore[no-any-return]
+        return make_dict_unstructure_fn(
             cls, conv, _cattrs_omit_if_default=True, **renames
         )
 

@@ -160,11 +160,6 @@ _QUERY_VALUE_PATTERN = r"[a-zA-Z0-9_-]+"
 _OUTPUT_VARIABLE_KEY_PATTERN = r"[A-Za-z0-9@\-_]+"
 
 
-def _read_only(mapping: Mapping[str, str]) -> Mapping[str, str]:
-    """A read-only copy of ``mapping``."""
-    return MappingProxyType(dict(mapping))
-
-
 def _optional_read_only(mapping: Mapping[str, str] | None) -> Mapping[str, str] | None:
     return None if mapping is None else MappingProxyType(dict(mapping))
 

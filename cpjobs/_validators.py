@@ -7,7 +7,7 @@ Messages quote a value only where the validator is told it is not secret.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -105,7 +105,9 @@ def string_map(
             raise InvalidField(
                 name, f"has {len(value)} entries", f"at most {max_entries}"
             )
-        for key, item in value.items():
+        # Typed callers cannot get this wrong; untyped ones can.
+        entries: Iterable[tuple[object, object]] = value.items()
+        for key, item in entries:
             if not isinstance(key, str) or not isinstance(item, str):
                 raise InvalidField(
                     name, "has a key or value that is not a string", "strings"

@@ -11,8 +11,8 @@ from typing import Any
 
 import attrs
 import pytest
+from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
-from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 import cpjobs
@@ -33,7 +33,7 @@ PARTNER = cpjobs.ActionTypeId(
 MISSING_JOB = "00000000-0000-4000-8000-000000000000"
 FAILED = cpjobs.FailureDetails(type=cpjobs.FailureType.JOB_FAILED, message="broken")
 #: botocore retries throttling and 5xx itself; these tests need the first answer.
-ONE_ATTEMPT = Config(retries={"mode": "standard", "total_max_attempts": 1})
+ONE_ATTEMPT = AioConfig(retries={"mode": "standard", "total_max_attempts": 1})
 #: One session for all tests: it caches botocore's service model.
 SESSION = get_session()
 
