@@ -24,13 +24,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Final
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectionError,
-    HTTPClientError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 __all__ = [
     "ActionTypeNotFound",
@@ -209,12 +203,9 @@ _ERROR_CLASSES: Final[dict[str, type[ServiceError]]] = {
     for code in cls.codes
 }
 
-_TRANSPORT_ERRORS: Final = (
-    ConnectionError,
-    HTTPClientError,
-    ConnectionClosedError,
-    ReadTimeoutError,
-)
+# Connection refused, reset or closed (ConnectionError and HTTPClientError
+# subclasses: EndpointConnectionError, ConnectionClosedError, ...) and timeouts.
+_TRANSPORT_ERRORS: Final = (ConnectionError, HTTPClientError)
 
 
 def service_error_from(error: ClientError, operation: str) -> ServiceError:

@@ -198,10 +198,17 @@ def _valid_action_type_id(
             f"is a {type(value).__name__}",
             "an ActionTypeId",
         )
-    provider = attrs.fields(ActionTypeId).provider
-    version = attrs.fields(ActionTypeId).version
-    v.text(1, 35, pattern=_NAME_PATTERN)(value, provider, value.provider)
-    v.text(1, 9, pattern=_NAME_PATTERN)(value, version, value.version)
+    fields = attrs.fields(ActionTypeId)
+    _category(value, fields.category, value.category)
+    _owner(value, fields.owner, value.owner)
+    _provider(value, fields.provider, value.provider)
+    _version(value, fields.version, value.version)
+
+
+_category = v.instance_of(ActionCategory)
+_owner = v.instance_of(ActionOwner)
+_provider = v.text(1, 35, pattern=_NAME_PATTERN)
+_version = v.text(1, 9, pattern=_NAME_PATTERN)
 
 
 @attrs.frozen(kw_only=True)
@@ -356,7 +363,7 @@ class CurrentRevision:
     change_identifier: str = attrs.field(validator=v.text(1, 100))
     created: datetime | None = attrs.field(
         default=None,
-        validator=attrs.validators.optional(attrs.validators.instance_of(datetime)),
+        validator=v.optional(v.instance_of(datetime)),
     )
     revision_summary: str | None = attrs.field(
         default=None, validator=v.optional(v.text(1, 2048))
@@ -382,7 +389,7 @@ class ExecutionDetails:
 class FailureDetails:
     """Why a job failed."""
 
-    type: FailureType = attrs.field(validator=attrs.validators.instance_of(FailureType))
+    type: FailureType = attrs.field(validator=v.instance_of(FailureType))
     message: str = attrs.field(validator=v.text(1, 5000))
     external_execution_id: str | None = attrs.field(
         default=None, validator=v.optional(v.text(1, 1500))
@@ -396,14 +403,6 @@ _nonce = v.text(1, 50)
 _client_token = v.text(1, 256, quote=False)
 _continuation_token = v.optional(v.text(1, 2048, quote=False))
 _max_batch_size = v.optional(v.integer(1))
-
-
-def _instance_of(cls: type[Any]) -> Any:
-    return attrs.validators.instance_of(cls)
-
-
-def _optional_instance_of(cls: type[Any]) -> Any:
-    return attrs.validators.optional(attrs.validators.instance_of(cls))
 
 
 @attrs.frozen(kw_only=True)
@@ -527,13 +526,13 @@ class PutJobSuccessResultInput:
 
     job_id: str = attrs.field(validator=_job_id)
     current_revision: CurrentRevision | None = attrs.field(
-        default=None, validator=_optional_instance_of(CurrentRevision)
+        default=None, validator=v.optional(v.instance_of(CurrentRevision))
     )
     continuation_token: str | None = attrs.field(
         default=None, validator=_continuation_token
     )
     execution_details: ExecutionDetails | None = attrs.field(
-        default=None, validator=_optional_instance_of(ExecutionDetails)
+        default=None, validator=v.optional(v.instance_of(ExecutionDetails))
     )
     output_variables: Mapping[str, str] | None = attrs.field(
         default=None,
@@ -551,7 +550,7 @@ class PutJobFailureResultInput:
 
     job_id: str = attrs.field(validator=_job_id)
     failure_details: FailureDetails = attrs.field(
-        validator=_instance_of(FailureDetails)
+        validator=v.instance_of(FailureDetails)
     )
 
 
@@ -562,13 +561,13 @@ class PutThirdPartyJobSuccessResultInput:
     job_id: str = attrs.field(validator=_job_id)
     client_token: str = attrs.field(validator=_client_token, repr=False)
     current_revision: CurrentRevision | None = attrs.field(
-        default=None, validator=_optional_instance_of(CurrentRevision)
+        default=None, validator=v.optional(v.instance_of(CurrentRevision))
     )
     continuation_token: str | None = attrs.field(
         default=None, validator=_continuation_token
     )
     execution_details: ExecutionDetails | None = attrs.field(
-        default=None, validator=_optional_instance_of(ExecutionDetails)
+        default=None, validator=v.optional(v.instance_of(ExecutionDetails))
     )
 
 
@@ -579,5 +578,5 @@ class PutThirdPartyJobFailureResultInput:
     job_id: str = attrs.field(validator=_job_id)
     client_token: str = attrs.field(validator=_client_token, repr=False)
     failure_details: FailureDetails = attrs.field(
-        validator=_instance_of(FailureDetails)
+        validator=v.instance_of(FailureDetails)
     )

@@ -124,6 +124,20 @@ def string_map(
     return validate
 
 
+def instance_of(cls: type[T]) -> Validator[T]:
+    """An instance of ``cls`` (an enum member, a nested model, a datetime)."""
+
+    def validate(instance: object, attribute: attrs.Attribute[T], value: T) -> None:
+        if not isinstance(value, cls):
+            raise InvalidField(
+                _field_name(instance, attribute),
+                f"is a {type(value).__name__}",
+                f"an instance of {cls.__name__}",
+            )
+
+    return validate
+
+
 def optional(validator: Validator[T]) -> Validator[T | None]:
     """Run ``validator`` unless the value is ``None``."""
 

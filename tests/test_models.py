@@ -123,6 +123,18 @@ def make(cls: type[Any], **kwargs: Any) -> Any:
 
 LIMIT_CASES = [
     (
+        "ActionTypeId.category",
+        "instance of ActionCategory",
+        lambda: cpjobs.PollForJobsInput(
+            action_type_id=attrs.evolve(BUILD, category="Build")
+        ),
+    ),
+    (
+        "PutJobFailureResultInput.failure_details",
+        "instance of FailureDetails",
+        lambda: cpjobs.PutJobFailureResultInput(job_id=JOB_ID, failure_details="boom"),
+    ),
+    (
         "ActionTypeId.provider",
         "1 to 35",
         lambda: cpjobs.PollForJobsInput(
