@@ -15,7 +15,6 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
 
 import attrs
 from typing_extensions import Self
