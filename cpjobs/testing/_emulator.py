@@ -12,14 +12,16 @@ server, bound to 127.0.0.1. The middleware answers requests whose
 emulator's own thread-safe store and passes everything else (S3, STS, KMS,
 moto's pipelines) to moto unchanged. The server is run here rather than
 through ``ThreadedMotoServer`` because that class takes no middleware and
-leaves its listening socket open on ``stop()``.
+leaves the threads of kept-alive connections running after ``stop()``; this
+one ends them.
 
 What would break if moto changed
 --------------------------------
-Only the three names imported from ``moto.moto_server.werkzeug_app``:
-``DomainDispatcherApplication``, ``create_backend_app`` (present since moto
-1.x) and ``MotoRequestHandler`` (newer; werkzeug's handler is used without
-it). If moto ever implements the job operations itself nothing breaks: the
+Only the three names taken from ``moto.moto_server.werkzeug_app``:
+``DomainDispatcherApplication`` and ``create_backend_app`` (there throughout
+moto 5; tested with 5.0.20 and 5.2.5) and ``MotoRequestHandler`` (moto 5.2;
+werkzeug's own handler is used without it). Moving or renaming them breaks
+``serve()``; nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
 middleware answers them first. Artifacts go through moto's S3 and KMS over
 HTTP with boto3, like any client. The artifact credentials are generated
 locally (``ASIA...`` keys); moto accepts any credentials and attributes
@@ -33,11 +35,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib
 import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from typing_extensions import Self
@@ -70,9 +73,7 @@ class _Server:
         class Server(ThreadedWSGIServer):
             # Track each connection and its thread so stop() can end
             # kept-alive connections instead of leaking their threads.
-            def process_request(
-                self, request: Any, client_address: Any
-            ) -> None:  # pragma: no cover - trivial
+            def process_request(self, request: Any, client_address: Any) -> None:
                 thread = threading.Thread(
                     target=self._serve_connection,
                     args=(request, client_address),
@@ -124,10 +125,11 @@ class _Server:
 
 def _request_handler() -> type[WSGIRequestHandler]:
     """Moto's request handler (or werkzeug's), without a log line per request."""
-    try:
-        from moto.moto_server.werkzeug_app import MotoRequestHandler as base
-    except ImportError:  # pragma: no cover - moto before MotoRequestHandler
-        from werkzeug.serving import WSGIRequestHandler as base
+    from werkzeug.serving import WSGIRequestHandler
+
+    werkzeug_app = importlib.import_module("moto.moto_server.werkzeug_app")
+    # MotoRequestHandler keeps S3 metadata headers with underscores (newer moto).
+    base = getattr(werkzeug_app, "MotoRequestHandler", WSGIRequestHandler)
 
     def log_request(self: object, code: int | str = "-", size: int | str = "-") -> None:
         """Stay quiet."""
@@ -139,12 +141,11 @@ def _request_handler() -> type[WSGIRequestHandler]:
 
 
 def _moto_app() -> WSGIApplication:
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        create_backend_app,
+    """Return moto's own server application, as ``moto_server`` runs it."""
+    app = importlib.import_module("moto.moto_server.werkzeug_app")
+    return cast(
+        "WSGIApplication", app.DomainDispatcherApplication(app.create_backend_app)
     )
-
-    return cast("WSGIApplication", DomainDispatcherApplication(create_backend_app))
 
 
 class CodePipelineEmulator:
@@ -161,7 +162,7 @@ class CodePipelineEmulator:
         self._base_clock = clock or time.monotonic
         self._offset = 0.0
         self._clock_lock = threading.Lock()
-        self._service = JobService(self.clock, region)
+        self._service = JobService(self.clock)
         self._faults = Faults()
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -180,7 +181,7 @@ class CodePipelineEmulator:
         port: int = 0,
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
-    ) -> Iterator[Self]:
+    ) -> Generator[Self, None, None]:
         """Run an emulator for the ``with`` block.
 
         Args:
@@ -203,7 +204,7 @@ class CodePipelineEmulator:
         port: int = 0,
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
-    ) -> AsyncIterator[Self]:
+    ) -> AsyncGenerator[Self, None]:
         """Run an emulator for the ``async with`` block; see `serve`."""
         emulator = cls(region=region, clock=clock)
         await asyncio.to_thread(emulator._start, port)
@@ -254,7 +255,7 @@ class CodePipelineEmulator:
     # --- time ----------------------------------------------------------------------
 
     def clock(self) -> float:
-        """The emulator's time in seconds: the clock plus `advance_clock` steps."""
+        """Return the emulator's time in seconds: the clock plus `advance_clock` steps."""
         with self._clock_lock:
             return self._base_clock() + self._offset
 
@@ -388,7 +389,7 @@ class CodePipelineEmulator:
         return job_id, client_id, client_token
 
     def job(self, job_id: str) -> JobRecord:
-        """A snapshot of one job; `KeyError` if there is none."""
+        """Return a snapshot of one job; `KeyError` if there is none."""
         return self._service.record(job_id)
 
     def jobs(self) -> tuple[JobRecord, ...]:
@@ -469,8 +470,7 @@ class CodePipelineEmulator:
     def _client(self, service: str) -> Any:
         with self._aws_lock:
             if service not in self._clients:
-                import boto3
-
+                boto3 = importlib.import_module("boto3")
                 session = boto3.session.Session(
                     aws_access_key_id="testing",
                     aws_secret_access_key="testing",
@@ -517,8 +517,9 @@ class CodePipelineEmulator:
         action_name: str | None,
         pipeline_execution_id: str | None,
     ) -> dict[str, Any]:
-        key_arn = self._artifact_store(encryption_key)
-        s3 = self._client("s3")
+        key_arn = None
+        if input_artifacts or output_artifacts or encryption_key:
+            key_arn = self._artifact_store(encryption_key)
         encryption: dict[str, str] = (
             {}
             if key_arn is None
@@ -532,20 +533,17 @@ class CodePipelineEmulator:
                 "s3Location": {"bucketName": self.artifact_bucket, "objectKey": key},
             }
 
-        inputs = []
+        inputs: list[dict[str, Any]] = []
         for name, content in (input_artifacts or {}).items():
-            artifact = {
-                "name": name,
-                "revision": hashlib.sha1(content, usedforsecurity=False).hexdigest(),
-                "location": location(name),
-            }
-            s3.put_object(
+            where = location(name)
+            self._client("s3").put_object(
                 Bucket=self.artifact_bucket,
-                Key=artifact["location"]["s3Location"]["objectKey"],
+                Key=where["s3Location"]["objectKey"],
                 Body=content,
                 **encryption,
             )
-            inputs.append(artifact)
+            revision = hashlib.sha1(content, usedforsecurity=False).hexdigest()
+            inputs.append({"name": name, "revision": revision, "location": where})
         data: dict[str, Any] = {
             "actionTypeId": {
                 "category": action_type_id.category.value,
@@ -580,11 +578,10 @@ class CodePipelineEmulator:
 
 def _operation(operation: str) -> str:
     """Check an operation name against CodePipeline's, to catch typos."""
-    import botocore.session
-
+    botocore_session = importlib.import_module("botocore.session")
     if operation.startswith(TARGET_PREFIX):
         operation = operation[len(TARGET_PREFIX) :]
-    model = botocore.session.get_session().get_service_model("codepipeline")
+    model = botocore_session.get_session().get_service_model("codepipeline")
     if operation not in model.operation_names:
         raise ValueError(f"CodePipeline has no operation {operation!r}")
     return operation

@@ -16,7 +16,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
@@ -146,7 +146,7 @@ class JobsMiddleware:
             raise ServiceFault(
                 "SerializationException", "The request body is not a JSON object"
             )
-        return params
+        return cast("dict[str, Any]", params)
 
     def _error(
         self, start_response: StartResponse, error: ServiceFault

@@ -1,7 +1,7 @@
 """pytest fixtures for testing workers against `CodePipelineEmulator`.
 
 Loaded in every pytest run where cpjobs is installed, so it imports neither
-moto nor boto3 (nor the emulator) until a fixture is used.
+moto nor boto3 until a fixture is used.
 
 - ``codepipeline_emulator`` (session): one emulator for the whole run.
 - ``emulator``: that emulator, reset after the test.
@@ -10,8 +10,9 @@ moto nor boto3 (nor the emulator) until a fixture is used.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 
@@ -21,12 +22,14 @@ if TYPE_CHECKING:
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-try:
-    import pytest_asyncio
-except ImportError:  # pragma: no cover - without pytest-asyncio
-    _async_fixture: Callable[[_F], _F] = pytest.fixture
-else:
-    _async_fixture = pytest_asyncio.fixture
+
+def _async_fixture(function: _F) -> _F:
+    """Declare an async fixture: pytest-asyncio's if installed (strict mode)."""
+    try:
+        pytest_asyncio = importlib.import_module("pytest_asyncio")
+    except ImportError:  # pragma: no cover - without pytest-asyncio
+        return cast("_F", pytest.fixture(function))
+    return cast("_F", pytest_asyncio.fixture(function))
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +45,7 @@ def codepipeline_emulator() -> Iterator[CodePipelineEmulator]:
 def emulator(
     codepipeline_emulator: CodePipelineEmulator,
 ) -> Iterator[CodePipelineEmulator]:
-    """The session's emulator, reset after the test."""
+    """Yield the session's emulator and reset it after the test."""
     try:
         yield codepipeline_emulator
     finally:
@@ -51,10 +54,11 @@ def emulator(
 
 @_async_fixture
 async def jobs_client(emulator: CodePipelineEmulator) -> AsyncIterator[JobsClient]:
-    """A `cpjobs.JobsClient` talking to the emulator."""
+    """Yield a `cpjobs.JobsClient` talking to the emulator."""
     from cpjobs import JobsClient
 
-    async with JobsClient.create(
+    # aiobotocore's config and session types are untyped in JobsClient.create.
+    async with JobsClient.create(  # pyright: ignore[reportUnknownMemberType]
         region_name=emulator.region,
         endpoint_url=emulator.endpoint_url,
         aws_access_key_id="testing",

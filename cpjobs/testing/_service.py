@@ -21,7 +21,8 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
-from typing import Any, Final
+from types import MappingProxyType
+from typing import Any, Final, cast
 
 import attrs
 
@@ -70,7 +71,6 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _NAME = re.compile(r"[0-9A-Za-z_-]+")
 _QUERY_VALUE = re.compile(r"[a-zA-Z0-9_-]+")
 _OUTPUT_VARIABLE_KEY = re.compile(r"[A-Za-z0-9@\-_]+")
-_FINAL: Final = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT})
 _KEY_ALPHABET: Final = string.ascii_uppercase + string.digits
 
 Params = Mapping[str, Any]
@@ -166,14 +166,14 @@ def _structure(params: Params, name: str, *, required: bool = False) -> Params |
         return None
     if not isinstance(value, dict):
         raise _validation(f"Value at '{name}' must be a structure")
-    return value
+    return cast("Params", value)
 
 
 def _string_map(params: Params, name: str) -> dict[str, str] | None:
     value = _structure(params, name)
     if value is None:
         return None
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+    if not all(isinstance(v, str) for v in value.values()):
         raise _validation(f"Value at '{name}' must map strings to strings")
     return dict(value)
 
@@ -181,7 +181,7 @@ def _string_map(params: Params, name: str) -> dict[str, str] | None:
 def _action_type_id(
     params: Params, *, owner: ActionOwner | None = None
 ) -> ActionTypeId:
-    """An action type id from its wire members (``params`` holds them directly)."""
+    """Parse an action type id from its wire members (``params`` holds them)."""
     category = ActionCategory(_required(params, "category"))
     if not category.is_known:
         raise _validation(f"Invalid action category: {category.value}")
@@ -225,7 +225,7 @@ def _built(build: Callable[[], Any]) -> Any:
         return build()
     except InvalidField as error:
         raise _validation(str(error)) from None
-    except (TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise _validation(f"Invalid value: {error}") from None
 
 
@@ -240,8 +240,8 @@ def _current_revision(params: Params) -> CurrentRevision | None:
         raise _validation("Value at 'currentRevision.created' must be a timestamp")
     revision: CurrentRevision = _built(
         lambda: CurrentRevision(
-            revision=wire.get("revision"),
-            change_identifier=wire.get("changeIdentifier"),
+            revision=wire["revision"],
+            change_identifier=wire["changeIdentifier"],
             created=None
             if created is None
             else datetime.fromtimestamp(created, tz=timezone.utc),
@@ -274,19 +274,44 @@ def _failure_details(params: Params) -> FailureDetails:
     details: FailureDetails = _built(
         lambda: FailureDetails(
             type=failure_type,
-            message=wire.get("message"),
+            message=wire["message"],
             external_execution_id=wire.get("externalExecutionId"),
         )
     )
     return details
 
 
-def _continuation_token(params: Params) -> str | None:
-    return _string(params, "continuationToken", required=False, max_len=2048)
+def _third_party_ids(params: Params) -> tuple[str, str]:
+    job_id = _required(params, "jobId", max_len=512)
+    return job_id, _required(params, "clientToken", max_len=256)
 
 
-def _client_token(params: Params) -> str:
-    return _required(params, "clientToken", max_len=256)
+def _output_variables(params: Params) -> dict[str, str] | None:
+    variables = _string_map(params, "outputVariables")
+    for key in variables or {}:
+        if _OUTPUT_VARIABLE_KEY.fullmatch(key) is None:
+            pattern = _OUTPUT_VARIABLE_KEY.pattern
+            raise _validation(f"Keys of 'outputVariables' must match {pattern}")
+    return variables
+
+
+def _success(params: Params, *, with_output_variables: bool) -> JobSuccess:
+    output_variables = _output_variables(params) if with_output_variables else None
+    continuation_token = _string(
+        params, "continuationToken", required=False, max_len=2048
+    )
+    if output_variables is not None and continuation_token is not None:
+        raise _validation(
+            "outputVariables can only be sent without a continuationToken"
+        )
+    return JobSuccess(
+        execution_details=_execution_details(params),
+        current_revision=_current_revision(params),
+        output_variables=None
+        if output_variables is None
+        else MappingProxyType(output_variables),
+        continuation_token=continuation_token,
+    )
 
 
 # --- wire data back to models (for snapshots) ---------------------------------
@@ -349,7 +374,9 @@ class _Job:
             nonce=self.nonce,
             dispatch_count=self.dispatch_count,
             account_id=ACCOUNT_ID,
-            configuration=dict(data["actionConfiguration"]["configuration"]),
+            configuration=MappingProxyType(
+                dict(data["actionConfiguration"]["configuration"])
+            ),
             pipeline_context=_pipeline_context(data["pipelineContext"]),
             input_artifacts=tuple(_artifact(a) for a in data["inputArtifacts"]),
             output_artifacts=tuple(_artifact(a) for a in data["outputArtifacts"]),
@@ -376,12 +403,10 @@ class JobService:
 
     Args:
         clock: Seconds, read at every call to apply the timeouts.
-        region: Used in ARNs.
     """
 
-    def __init__(self, clock: Callable[[], float], region: str) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
-        self._region = region
         self._lock = threading.Lock()
         self._operations: dict[str, Callable[[Params], Response]] = {
             "AcknowledgeJob": self._acknowledge_job,
@@ -457,18 +482,18 @@ class JobService:
             return job.id
 
     def client_token(self, client_id: str) -> str | None:
-        """The client token of a third-party client, if it is known."""
+        """Return the client token of a third-party client, if it is known."""
         with self._lock:
             return self._client_tokens.get(client_id)
 
     def record(self, job_id: str) -> JobRecord:
-        """A snapshot of one job; `KeyError` if there is none."""
+        """Return a snapshot of one job; `KeyError` if there is none."""
         with self._lock:
             self._expire()
             return self._jobs[job_id].record()
 
     def records(self) -> tuple[JobRecord, ...]:
-        """Snapshots of all jobs, oldest first."""
+        """Return snapshots of all jobs, oldest first."""
         with self._lock:
             self._expire()
             return tuple(job.record() for job in self._jobs.values())
@@ -538,9 +563,7 @@ class JobService:
             raise ServiceFault("JobNotFoundException", f"Job {job_id} not found")
         return job
 
-    def _third_party_job(self, params: Params) -> _Job:
-        job_id = _required(params, "jobId", max_len=512)
-        client_token = _client_token(params)
+    def _third_party_job(self, job_id: str, client_token: str) -> _Job:
         job = self._job(job_id, third_party=True)
         assert job.client_id is not None
         if self._client_tokens.get(job.client_id) != client_token:
@@ -566,24 +589,11 @@ class JobService:
                 f"Job {job.id} is {job.status.value}, not InProgress",
             )
 
-    def _succeed(
-        self,
-        job: _Job,
-        params: Params,
-        output_variables: dict[str, str] | None,
-    ) -> Response:
-        current_revision = _current_revision(params)
-        execution_details = _execution_details(params)
-        continuation_token = _continuation_token(params)
-        if output_variables is not None and continuation_token is not None:
-            raise _validation(
-                "outputVariables can only be sent without a continuationToken"
-            )
+    def _succeed(self, job: _Job, success: JobSuccess) -> Response:
         self._require_in_progress(job)
-        if output_variables is not None:
-            size = sum(
-                len(k.encode()) + len(v.encode()) for k, v in output_variables.items()
-            )
+        variables = success.output_variables
+        if variables is not None:
+            size = sum(len(k.encode()) + len(v.encode()) for k, v in variables.items())
             if size > OUTPUT_VARIABLES_MAX_BYTES:
                 raise ServiceFault(
                     "OutputVariablesSizeExceededException",
@@ -591,17 +601,12 @@ class JobService:
                     f"{OUTPUT_VARIABLES_MAX_BYTES} allowed",
                 )
         job.status, job.since = JobStatus.SUCCEEDED, self._clock()
-        job.success = JobSuccess(
-            execution_details=execution_details,
-            current_revision=current_revision,
-            output_variables=output_variables,
-            continuation_token=continuation_token,
-        )
-        if continuation_token is not None:
+        job.success = success
+        if success.continuation_token is not None:
             following = _Job(
                 id=str(uuid.uuid4()),
                 action_type_id=job.action_type_id,
-                data={**job.data, "continuationToken": continuation_token},
+                data={**job.data, "continuationToken": success.continuation_token},
                 client_id=job.client_id,
                 since=self._clock(),
                 previous_job_id=job.id,
@@ -610,8 +615,7 @@ class JobService:
             self._jobs[following.id] = following
         return {}
 
-    def _fail(self, job: _Job, params: Params) -> Response:
-        failure_details = _failure_details(params)
+    def _fail(self, job: _Job, failure_details: FailureDetails) -> Response:
         self._require_in_progress(job)
         job.status, job.since = JobStatus.FAILED, self._clock()
         job.failure_details = failure_details
@@ -690,8 +694,9 @@ class JobService:
         return self._acknowledge(self._job(job_id, third_party=False), nonce)
 
     def _acknowledge_third_party_job(self, params: Params) -> Response:
+        job_id, client_token = _third_party_ids(params)
         nonce = _required(params, "nonce", max_len=50)
-        return self._acknowledge(self._third_party_job(params), nonce)
+        return self._acknowledge(self._third_party_job(job_id, client_token), nonce)
 
     def _get_job_details(self, params: Params) -> Response:
         job = self._job(_job_id(params), third_party=False)
@@ -704,7 +709,7 @@ class JobService:
         }
 
     def _get_third_party_job_details(self, params: Params) -> Response:
-        job = self._third_party_job(params)
+        job = self._third_party_job(*_third_party_ids(params))
         if job.nonce is None:
             raise ServiceFault(
                 "InvalidJobException", f"Job {job.id} has not been dispatched"
@@ -715,20 +720,20 @@ class JobService:
 
     def _put_job_success_result(self, params: Params) -> Response:
         job_id = _job_id(params)
-        output_variables = _string_map(params, "outputVariables")
-        for key in output_variables or {}:
-            if _OUTPUT_VARIABLE_KEY.fullmatch(key) is None:
-                raise _validation(
-                    f"Keys of 'outputVariables' must match {_OUTPUT_VARIABLE_KEY.pattern}"
-                )
-        job = self._job(job_id, third_party=False)
-        return self._succeed(job, params, output_variables)
+        success = _success(params, with_output_variables=True)
+        return self._succeed(self._job(job_id, third_party=False), success)
 
     def _put_job_failure_result(self, params: Params) -> Response:
-        return self._fail(self._job(_job_id(params), third_party=False), params)
+        job_id = _job_id(params)
+        failure_details = _failure_details(params)
+        return self._fail(self._job(job_id, third_party=False), failure_details)
 
     def _put_third_party_job_success_result(self, params: Params) -> Response:
-        return self._succeed(self._third_party_job(params), params, None)
+        job_id, client_token = _third_party_ids(params)
+        success = _success(params, with_output_variables=False)
+        return self._succeed(self._third_party_job(job_id, client_token), success)
 
     def _put_third_party_job_failure_result(self, params: Params) -> Response:
-        return self._fail(self._third_party_job(params), params)
+        job_id, client_token = _third_party_ids(params)
+        failure_details = _failure_details(params)
+        return self._fail(self._third_party_job(job_id, client_token), failure_details)
