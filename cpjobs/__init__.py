@@ -9,6 +9,7 @@ from ._client import JobsClient, JobStream
 from ._converter import converter
 from ._errors import (
     ActionTypeNotFound,
+    ClientNotOpen,
     CPJobsError,
     InvalidClientToken,
     InvalidField,
@@ -20,6 +21,7 @@ from ._errors import (
     ServiceError,
     Throttled,
     TransportError,
+    UnexpectedResponse,
     ValidationException,
 )
 from ._models import (
@@ -83,6 +85,7 @@ __all__ = [
     "ArtifactLocationType",
     "Backoff",
     "CPJobsError",
+    "ClientNotOpen",
     "CurrentRevision",
     "EncryptionKey",
     "EncryptionKeyType",
@@ -123,6 +126,7 @@ __all__ = [
     "ThirdPartyJobDetails",
     "Throttled",
     "TransportError",
+    "UnexpectedResponse",
     "ValidationException",
     "converter",
 ]

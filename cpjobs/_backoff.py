@@ -38,9 +38,10 @@ class Backoff:
 
     def ceiling(self, attempt: int) -> float:
         """The largest delay the ``attempt``-th consecutive miss may draw."""
-        # Cap the exponent: past the maximum, growing it only risks overflow.
-        exponent = min(attempt, 64)
-        return min(self.maximum, self.initial * self.multiplier**exponent)
+        try:
+            return min(self.maximum, self.initial * self.multiplier**attempt)
+        except OverflowError:  # far past the maximum
+            return self.maximum
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """A jittered delay for the ``attempt``-th consecutive miss."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections import deque
@@ -17,7 +18,7 @@ from typing_extensions import Self
 
 from ._backoff import Backoff
 from ._converter import converter
-from ._errors import CPJobsError, translate
+from ._errors import ClientNotOpen, CPJobsError, UnexpectedResponse, translate
 from ._models import (
     AcknowledgeJobInput,
     AcknowledgeJobOutput,
@@ -53,6 +54,12 @@ logger = logging.getLogger("cpjobs")
 
 T = TypeVar("T")
 JobT = TypeVar("JobT", Job, ThirdPartyJob)
+
+
+@functools.cache
+def _default_session() -> AioSession:
+    """One session for the clients cpjobs creates: it caches the service model."""
+    return get_session()
 
 
 class JobsClient:
@@ -105,7 +112,7 @@ class JobsClient:
         """
 
         async def open_client(stack: AsyncExitStack) -> CodePipelineClient:
-            creator = (session or get_session()).create_client(  # pyright: ignore[reportUnknownMemberType]
+            creator = (session or _default_session()).create_client(  # pyright: ignore[reportUnknownMemberType]
                 "codepipeline",
                 region_name=region_name,
                 endpoint_url=endpoint_url,
@@ -145,7 +152,7 @@ class JobsClient:
         """The aiobotocore client underneath."""
         if self._raw is None:
             msg = "JobsClient.create() clients are opened with 'async with'"
-            raise RuntimeError(msg)
+            raise ClientNotOpen(msg)
         return self._raw
 
     async def _send(self, operation: str, method: str, request: Any) -> dict[str, Any]:
@@ -167,10 +174,10 @@ class JobsClient:
         self, operation: str, method: str, request: Any, output: type[T]
     ) -> T:
         response = await self._send(operation, method, request)
-        return converter.structure(response, output)
-
-    async def _call_no_output(self, operation: str, method: str, request: Any) -> None:
-        await self._send(operation, method, request)
+        try:
+            return converter.structure(response, output)
+        except (TypeError, KeyError, ValueError) as error:
+            raise UnexpectedResponse(operation, str(error)) from error
 
     # --- custom actions ---------------------------------------------------
 
@@ -222,9 +229,7 @@ class JobsClient:
             execution_details=execution_details,
             output_variables=output_variables,
         )
-        await self._call_no_output(
-            "PutJobSuccessResult", "put_job_success_result", request
-        )
+        await self._send("PutJobSuccessResult", "put_job_success_result", request)
 
     async def put_job_failure_result(
         self, *, job_id: str, failure_details: FailureDetails
@@ -233,9 +238,7 @@ class JobsClient:
         request = PutJobFailureResultInput(
             job_id=job_id, failure_details=failure_details
         )
-        await self._call_no_output(
-            "PutJobFailureResult", "put_job_failure_result", request
-        )
+        await self._send("PutJobFailureResult", "put_job_failure_result", request)
 
     # --- third-party actions ----------------------------------------------
 
@@ -296,7 +299,7 @@ class JobsClient:
             continuation_token=continuation_token,
             execution_details=execution_details,
         )
-        await self._call_no_output(
+        await self._send(
             "PutThirdPartyJobSuccessResult",
             "put_third_party_job_success_result",
             request,
@@ -309,7 +312,7 @@ class JobsClient:
         request = PutThirdPartyJobFailureResultInput(
             job_id=job_id, client_token=client_token, failure_details=failure_details
         )
-        await self._call_no_output(
+        await self._send(
             "PutThirdPartyJobFailureResult",
             "put_third_party_job_failure_result",
             request,
@@ -417,6 +420,9 @@ class JobStream(Generic[JobT], AsyncIterator[JobT]):
             if self._closed:
                 raise StopAsyncIteration
             await self._poll_once()
+        if self._closed:  # closed while the poll was under way
+            self._drop_ready()
+            raise StopAsyncIteration
         return self._ready.popleft()
 
     async def _poll_once(self) -> None:
@@ -424,7 +430,7 @@ class JobStream(Generic[JobT], AsyncIterator[JobT]):
         try:
             jobs = await self._poll(self._max_batch_size)
         except CPJobsError as error:
-            if not getattr(error, "retryable", False):
+            if not error.retryable:
                 raise
             logger.warning("poll failed, backing off: %s", error)
             jobs = ()
@@ -440,6 +446,9 @@ class JobStream(Generic[JobT], AsyncIterator[JobT]):
     async def aclose(self) -> None:
         """Stop polling; jobs polled but not handed out are dropped."""
         self._closed = True
+        self._drop_ready()
+
+    def _drop_ready(self) -> None:
         if self._ready:
             logger.debug(
                 "dropping %d polled jobs; they return to the queue on dispatch timeout",

@@ -16,6 +16,7 @@ uses cattrs' generator with renames and ``None`` omitted.
 from __future__ import annotations
 
 import enum
+import linecache
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, NoReturn, TypeVar, get_args
@@ -23,7 +24,7 @@ from typing import Any, NoReturn, TypeVar, get_args
 import attrs
 from cattrs import Converter
 from cattrs.errors import ForbiddenExtraKeysError
-from cattrs.gen import make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._models import (
     ActionCategory,
@@ -85,7 +86,9 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, str):
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        # AWS timestamps are UTC; a string without an offset is taken as UTC.
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, tz=timezone.utc)
     _wrong_type("value", value, "a datetime, an ISO 8601 string or epoch seconds")
@@ -110,13 +113,19 @@ def _structure_string_map(value: Any, _: Any) -> Mapping[str, str]:
         _wrong_type("value", value, "a map")
     entries: Mapping[object, object] = value  # pyright: ignore[reportUnknownVariableType]
     for key, item in entries.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            _wrong_type("map entry", item, "strings for keys and values")
+        if not isinstance(key, str):
+            _wrong_type("map key", key, "a string")
+        if not isinstance(item, str):
+            _wrong_type(f"map value of {key!r}", item, "a string")
     # The model field's converter makes the read-only copy.
     return value  # pyright: ignore[reportUnknownVariableType]
 
 
 # --- type inspection -------------------------------------------------------------
+
+
+def _is_enum(type_: Any) -> bool:
+    return isinstance(type_, type) and issubclass(type_, enum.Enum)
 
 
 def _is_optional(type_: Any) -> bool:
@@ -143,6 +152,8 @@ class _StructureHooks:
         self._forbid_extra_keys = forbid_extra_keys
 
     def for_type(self, type_: Any) -> StructureHook:
+        if _is_enum(type_):
+            return _enum_structure_hook(type_)
         if _origin(type_) is tuple:
             return self._tuple(get_args(type_)[0])
         if _origin(type_) is Mapping:
@@ -162,6 +173,8 @@ class _StructureHooks:
     def for_model(self, cls: type[Any]) -> StructureHook:
         """Generate the structure hook of an attrs model class."""
         attrs.resolve_types(cls)
+        if not _fits_generated_hook(cls):
+            return self._cattrs_hook(cls)
         name = cls.__name__
         fields = attrs.fields(cls)
         namespace: dict[str, Any] = {
@@ -185,8 +198,29 @@ class _StructureHooks:
         source = "\n".join(
             [f"def structure_{name}(o, _=None):"] + [f"    {line}" for line in body]
         )
-        exec(compile(source, f"<cpjobs structure {name}>", "exec"), namespace)
+        filename = f"<cpjobs structure {name}>"
+        # Tracebacks show the generated lines.
+        linecache.cache[filename] = (
+            len(source),
+            None,
+            source.splitlines(True),
+            filename,
+        )
+        exec(compile(source, filename, "exec"), namespace)
         return namespace[f"structure_{name}"]  # type: ignore[no-any-return]
+
+    def _cattrs_hook(self, cls: type[Any]) -> StructureHook:
+        """Let cattrs generate the hook of a model the fast path does not fit."""
+        renames: dict[str, Any] = {
+            field.name: override(rename=wire_name(field.name))
+            for field in attrs.fields(cls)
+        }
+        return make_dict_structure_fn(
+            cls,
+            self._converter,
+            _cattrs_forbid_extra_keys=self._forbid_extra_keys,
+            **renames,
+        )
 
     def _field_lines(
         self, model_name: str, field: attrs.Attribute[Any], namespace: dict[str, Any]
@@ -194,7 +228,7 @@ class _StructureHooks:
         key = wire_name(field.name)
         var = f"v_{field.name}"
         optional = _is_optional(field.type)
-        type_ = _without_none(field.type) if optional else field.type
+        type_: Any = _without_none(field.type) if optional else field.type
         lines = [f"{var} = get({key!r})"]
         present = f"{var} is not None"
         if not optional:
@@ -208,14 +242,26 @@ class _StructureHooks:
             namespace[f"__h_{field.name}"] = self.for_type(type_)
             namespace[f"__t_{field.name}"] = type_
             call = f"__h_{field.name}({var}, __t_{field.name})"
-            if type_ in ENUMS:
+            if _is_enum(type_):
                 # A known member costs a dict lookup, not a call.
                 namespace[f"__members_{field.name}"] = type_._value2member_map_
-                call = f"__members_{field.name}.get({var}) or {call}"
+                known = f"__members_{field.name}.get({var})"
+                call = f"({known} if {var}.__class__ is str else None) or {call}"
             lines.append(
                 f"if {present}: {var} = {call}" if optional else f"{var} = {call}"
             )
         return lines
+
+
+def _fits_generated_hook(cls: type[Any]) -> bool:
+    """Whether the fast hook applies: fields are required or default to None."""
+    return all(
+        f.init
+        and f.alias == f.name
+        and (f.default is attrs.NOTHING) is not _is_optional(f.type)
+        and f.default in (None, attrs.NOTHING)
+        for f in attrs.fields(cls)
+    )
 
 
 def _can_skip_init(cls: type[Any]) -> bool:
@@ -229,10 +275,15 @@ def _can_skip_init(cls: type[Any]) -> bool:
     """
     fields = attrs.fields(cls)
     return (
-        "__slots__" in cls.__dict__
+        not hasattr(cls, "__attrs_pre_init__")
         and not hasattr(cls, "__attrs_post_init__")
-        and all(f.validator is None and f.init for f in fields)
-        and not any(isinstance(f.converter, attrs.Converter) for f in fields)
+        # Each field a slot of this very class, no validator, plain converter.
+        and all(
+            f.name in cls.__dict__
+            and f.validator is None
+            and not isinstance(f.converter, attrs.Converter)
+            for f in fields
+        )
     )
 
 

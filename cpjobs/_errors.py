@@ -2,9 +2,12 @@
 
 ::
 
-    CPJobsError
+    CPJobsError                       .retryable: may the same call succeed later?
     ├── InvalidField                  a value you built breaks a service limit (also ValueError)
+    ├── ClientNotOpen                 a created JobsClient used outside ``async with``
+    │                                 (also RuntimeError)
     ├── TransportError                no answer: connection refused or reset, timeouts
+    ├── UnexpectedResponse            an answer that does not fit the service model
     └── ServiceError                  the service answered with an error code
         ├── ActionTypeNotFound
         ├── InvalidClientToken
@@ -29,6 +32,7 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 __all__ = [
     "ActionTypeNotFound",
     "CPJobsError",
+    "ClientNotOpen",
     "InvalidClientToken",
     "InvalidField",
     "InvalidJob",
@@ -39,12 +43,29 @@ __all__ = [
     "ServiceError",
     "Throttled",
     "TransportError",
+    "UnexpectedResponse",
     "ValidationException",
 ]
 
 
 class CPJobsError(Exception):
     """The root of every exception cpjobs raises."""
+
+    #: Whether the same call may succeed if made again later.
+    retryable: bool = False
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors defeat BaseException's pickling.
+        return (_rebuild, (type(self), self.__dict__, self.args))
+
+
+def _rebuild(
+    cls: type[CPJobsError], state: dict[str, Any], args: tuple[Any, ...]
+) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidField(CPJobsError, ValueError):
@@ -61,13 +82,28 @@ class InvalidField(CPJobsError, ValueError):
         super().__init__(f"{field}: {problem} (limit: {limit})")
 
 
+class ClientNotOpen(CPJobsError, RuntimeError):
+    """A `JobsClient.create` client was used outside its ``async with`` block."""
+
+
+class UnexpectedResponse(CPJobsError):
+    """The service's answer does not fit the service model.
+
+    The original error (what did not fit) is the ``__cause__``.
+    """
+
+    def __init__(self, operation: str, problem: str) -> None:
+        self.operation = operation
+        super().__init__(f"{operation}: unexpected response: {problem}")
+
+
 class TransportError(CPJobsError):
     """The request got no answer: the connection failed or timed out.
 
     Retrying may help.
     """
 
-    retryable: Final = True
+    retryable = True
 
     def __init__(self, operation: str, message: str) -> None:
         self.operation = operation
@@ -87,8 +123,8 @@ class ServiceError(CPJobsError):
     """
 
     codes: ClassVar[tuple[str, ...]] = ()
-    #: Whether this class of error is transient; codes without a class of
-    #: their own decide by the HTTP status (5xx is transient).
+    #: Whether errors of this class are transient; ``None`` (codes without
+    #: a class of their own) decides by the HTTP status: 5xx is transient.
     transient: ClassVar[bool | None] = None
 
     def __init__(
@@ -108,7 +144,7 @@ class ServiceError(CPJobsError):
         super().__init__(f"{operation}: {code}: {message}")
 
     @property
-    def retryable(self) -> bool:
+    def retryable(self) -> bool:  # type: ignore[override]
         """Whether sending the same request again may succeed."""
         if self.transient is not None:
             return self.transient

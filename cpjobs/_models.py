@@ -14,13 +14,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
-from types import MappingProxyType
 
 import attrs
 from typing_extensions import Self
 
 from . import _validators as v
 from ._errors import InvalidField
+from ._mapping import freeze, redacted
 
 __all__ = [
     "AWSSessionCredentials",
@@ -159,17 +159,6 @@ _QUERY_VALUE_PATTERN = r"[a-zA-Z0-9_-]+"
 _OUTPUT_VARIABLE_KEY_PATTERN = r"[A-Za-z0-9@\-_]+"
 
 
-def _optional_read_only(mapping: Mapping[str, str] | None) -> Mapping[str, str] | None:
-    return None if mapping is None else MappingProxyType(dict(mapping))
-
-
-def _redacted_values(mapping: Mapping[str, str] | None) -> str:
-    """Show a map's keys, never its values."""
-    if mapping is None:
-        return "None"
-    return "{" + ", ".join(f"{key!r}: '***'" for key in mapping) + "}"
-
-
 # --- shared shapes -----------------------------------------------------------
 
 
@@ -224,7 +213,7 @@ class ActionConfiguration:
     """The action's configuration. Values may be secret: reprs show keys only."""
 
     configuration: Mapping[str, str] | None = attrs.field(
-        default=None, converter=_optional_read_only, repr=_redacted_values
+        default=None, converter=freeze, repr=redacted
     )
 
 
@@ -412,7 +401,7 @@ class PollForJobsInput:
     max_batch_size: int | None = attrs.field(default=None, validator=_max_batch_size)
     query_param: Mapping[str, str] | None = attrs.field(
         default=None,
-        converter=_optional_read_only,
+        converter=freeze,
         validator=v.optional(
             v.string_map(
                 max_entries=1,
@@ -511,7 +500,7 @@ def _no_output_variables_with_continuation(
     attribute: attrs.Attribute[Mapping[str, str] | None],
     value: Mapping[str, str] | None,
 ) -> None:
-    if value and instance.continuation_token is not None:
+    if value is not None and instance.continuation_token is not None:
         raise InvalidField(
             "PutJobSuccessResultInput.output_variables",
             "is set together with continuation_token",
@@ -535,7 +524,7 @@ class PutJobSuccessResultInput:
     )
     output_variables: Mapping[str, str] | None = attrs.field(
         default=None,
-        converter=_optional_read_only,
+        converter=freeze,
         validator=[
             v.optional(v.string_map(key_pattern=_OUTPUT_VARIABLE_KEY_PATTERN)),
             _no_output_variables_with_continuation,

@@ -504,10 +504,30 @@ class TestLifecycle:
             aws_secret_access_key="testing",
         )
         async with client:
-            pass
+            raw = client.raw
 
-        with pytest.raises(RuntimeError, match="async with"):
+        # aiobotocore's HTTP session drops its aiohttp sessions when closed.
+        assert raw._endpoint.http_session._sessions is None
+        with pytest.raises(cpjobs.ClientNotOpen, match="async with"):
             client.raw  # noqa: B018
+
+    async def test_unexpected_response_is_typed(self) -> None:
+        """An answer that does not fit the model raises UnexpectedResponse.
+
+        A stand-in client: no server (and no botocore parser) produces a job
+        whose id is a number.
+        """
+
+        class Garbled:
+            async def poll_for_jobs(self, **_: Any) -> dict[str, Any]:
+                return {"jobs": [{"id": 3}]}
+
+        client = cpjobs.JobsClient(Garbled())  # type: ignore[arg-type]
+
+        with pytest.raises(cpjobs.UnexpectedResponse, match=r"Job\.id") as caught:
+            await client.poll_for_jobs(action_type_id=BUILD)
+
+        assert isinstance(caught.value.__cause__, TypeError)
 
 
 class TestJobStream:
@@ -589,6 +609,47 @@ class TestJobStream:
         await stream.aclose()
 
         assert [] == [job async for job in stream]
+
+    async def test_closing_during_a_poll_hands_out_nothing(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """Jobs a poll brings after aclose are dropped, not handed out."""
+        emulator.enqueue_job(BUILD)
+        emulator.inject_latency("PollForJobs", seconds=0.2)
+        stream = client.jobs(BUILD)
+
+        pending = asyncio.create_task(anext(stream, None))
+        await asyncio.sleep(0.05)
+        await stream.aclose()
+
+        assert None is await pending
+
+    async def test_backs_off_on_transport_errors(self) -> None:
+        """Connection failures are retried with growing, bounded delays."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        sleeps: list[float] = []
+
+        async def record_sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            if len(sleeps) == 3:
+                await stream.aclose()
+
+        async with cpjobs.JobsClient.create(
+            region_name="us-east-1",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=ONE_ATTEMPT,
+            session=SESSION,
+        ) as client:
+            backoff = cpjobs.Backoff(initial=1.0, maximum=2.0)
+            stream = client.jobs(BUILD, backoff=backoff, sleep=record_sleep)
+            jobs = [job async for job in stream]
+
+        assert ([], 3) == (jobs, stream.polls)
+        assert all(0 <= s <= 2.0 for s in sleeps)
 
     async def test_cancellation_leaves_nothing_behind(
         self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator

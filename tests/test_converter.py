@@ -174,6 +174,22 @@ class TestStructure:
         with pytest.raises(KeyError, match="provider"):
             cpjobs.converter.structure(wire, cpjobs.Job)
 
+    def test_unhashable_enum_value_is_a_type_error(self) -> None:
+        """A list where an enum string belongs is refused by name."""
+        wire = wire_job()
+        wire["data"]["actionTypeId"]["category"] = ["Build"]
+
+        with pytest.raises(TypeError, match="ActionCategory: expected a string"):
+            cpjobs.converter.structure(wire, cpjobs.Job)
+
+    def test_map_value_errors_name_the_key(self) -> None:
+        """A non-string configuration value is reported with its key."""
+        wire = wire_job()
+        wire["data"]["actionConfiguration"]["configuration"] = {"Token": 3}
+
+        with pytest.raises(TypeError, match="map value of 'Token'"):
+            cpjobs.converter.structure(wire, cpjobs.Job)
+
     def test_missing_required_member_is_named(self) -> None:
         """A required member missing from the wire is named in the error."""
         wire = wire_job()
@@ -195,6 +211,7 @@ class TestStructure:
         [
             datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
             "2026-01-02T03:04:05Z",
+            "2026-01-02T03:04:05",
             1767323045,
         ],
     )

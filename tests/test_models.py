@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from typing import Any
 
 import attrs
@@ -67,9 +69,47 @@ class TestShapes:
 
     @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
     def test_models_are_frozen(self, cls: type[Any]) -> None:
-        """Every model is immutable."""
-        assert attrs.has(cls)
-        assert cls.__setattr__ is not object.__setattr__
+        """Every model refuses to change a field."""
+        instance = object.__new__(cls)
+
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(instance, attrs.fields(cls)[0].name, None)
+
+    def test_jobs_hash_pickle_and_copy(self) -> None:
+        """A Job (maps included) is hashable, picklable and deep-copyable."""
+        job = secret_job()
+
+        copies = [pickle.loads(pickle.dumps(job)), copy.deepcopy(job)]
+
+        assert [job, job] == copies
+        assert {hash(job)} == {hash(c) for c in copies}
+
+    @pytest.mark.parametrize(
+        "error",
+        [
+            cpjobs.InvalidField("F.f", "is long", "1 to 2"),
+            cpjobs.InvalidNonce(
+                "InvalidNonceException",
+                "no",
+                operation="AcknowledgeJob",
+                request_id="r-1",
+                http_status=400,
+            ),
+            cpjobs.TransportError("PollForJobs", "refused"),
+            cpjobs.UnexpectedResponse("PollForJobs", "bad"),
+        ],
+        ids=lambda e: type(e).__name__,
+    )
+    def test_errors_pickle(self, error: cpjobs.CPJobsError) -> None:
+        """Errors survive pickling (to and from worker processes) whole."""
+        copy_ = pickle.loads(pickle.dumps(error))
+
+        assert (type(error), str(error), vars(error), error.retryable) == (
+            type(copy_),
+            str(copy_),
+            vars(copy_),
+            copy_.retryable,
+        )
 
     @pytest.mark.parametrize("enum_type", ENUMS, ids=lambda e: e.__name__)
     def test_enums_list_the_service_values(self, enum_type: type[Any]) -> None:
@@ -280,12 +320,29 @@ class TestValidation:
         assert issubclass(cpjobs.InvalidField, ValueError)
         assert issubclass(cpjobs.InvalidField, cpjobs.CPJobsError)
 
-    def test_secret_values_are_not_quoted(self) -> None:
-        """A rejected client token's value never appears in the error."""
+    def test_map_values_are_not_quoted(self) -> None:
+        """A configuration value breaking its pattern is not quoted in the error."""
         with pytest.raises(cpjobs.InvalidField) as caught:
-            cpjobs.GetThirdPartyJobDetailsInput(job_id=JOB_ID, client_token="s" * 257)
+            cpjobs.PollForJobsInput(action_type_id=BUILD, query_param={"k": "hunter 2"})
 
-        assert "sss" not in str(caught.value)
+        assert ("PollForJobsInput.query_param['k']", False) == (
+            caught.value.field,
+            "hunter" in str(caught.value),
+        )
+
+    def test_names_are_quoted(self) -> None:
+        """A provider breaking its pattern is quoted, to help fix it."""
+        with pytest.raises(cpjobs.InvalidField, match="'my tool'"):
+            cpjobs.PollForJobsInput(
+                action_type_id=attrs.evolve(BUILD, provider="my tool")
+            )
+
+    def test_empty_output_variables_with_continuation_are_refused(self) -> None:
+        """Even an empty outputVariables map may not go with a continuation token."""
+        with pytest.raises(cpjobs.InvalidField, match="continuation_token"):
+            cpjobs.PutJobSuccessResultInput(
+                job_id=JOB_ID, continuation_token="t", output_variables={}
+            )
 
     def test_limits_hold_at_the_edges(self) -> None:
         """Values exactly at the limits are accepted."""
