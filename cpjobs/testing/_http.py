@@ -124,7 +124,7 @@ class JobsMiddleware:
             body = self._service.call(operation, params)
         except ServiceFault as error:
             return self._error(start_response, error)
-        return self._respond(start_response, HTTPStatus.OK, body)
+        return self._respond(start_response, HTTPStatus.OK.value, body)
 
     @staticmethod
     def _read(environ: WSGIEnvironment) -> bytes:
@@ -153,17 +153,19 @@ class JobsMiddleware:
     ) -> Iterable[bytes]:
         return self._respond(
             start_response,
-            HTTPStatus(error.status),
+            error.status,
             {"__type": error.code, "message": error.message},
         )
 
     @staticmethod
     def _respond(
-        start_response: StartResponse, status: HTTPStatus, body: dict[str, Any]
+        start_response: StartResponse, status: int, body: dict[str, Any]
     ) -> Iterable[bytes]:
         payload = json.dumps(body).encode()
+        known = HTTPStatus._value2member_map_.get(status)
+        phrase = known.phrase if isinstance(known, HTTPStatus) else "Error"
         start_response(
-            f"{status.value} {status.phrase}",
+            f"{status} {phrase}",
             [
                 ("Content-Type", _CONTENT_TYPE),
                 ("Content-Length", str(len(payload))),

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from .._mapping import FrozenMap, freeze, redacted
 from .._models import (
     ActionTypeId,
     Artifact,
@@ -20,19 +21,15 @@ from .._models import (
 __all__ = ["JobRecord", "JobSuccess"]
 
 
-def _redacted(mapping: Mapping[str, str] | None) -> str:
-    if mapping is None:
-        return "None"
-    return "{" + ", ".join(f"{key!r}: '***'" for key in mapping) + "}"
-
-
 @attrs.frozen(kw_only=True)
 class JobSuccess:
     """What a worker reported with ``Put(ThirdParty)JobSuccessResult``."""
 
     execution_details: ExecutionDetails | None = None
     current_revision: CurrentRevision | None = None
-    output_variables: Mapping[str, str] | None = None
+    output_variables: Mapping[str, str] | None = attrs.field(
+        default=None, converter=freeze
+    )
     #: The token the worker asked to continue with; the emulator then
     #: created `JobRecord.next_job_id`.
     continuation_token: str | None = None
@@ -50,7 +47,7 @@ class JobRecord:
     #: How often a poll handed the job out (more than once after a dispatch timeout).
     dispatch_count: int
     account_id: str
-    configuration: Mapping[str, str] = attrs.field(repr=_redacted)
+    configuration: Mapping[str, str] = attrs.field(repr=redacted, converter=FrozenMap)
     pipeline_context: PipelineContext
     input_artifacts: tuple[Artifact, ...]
     output_artifacts: tuple[Artifact, ...]

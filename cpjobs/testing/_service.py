@@ -21,30 +21,25 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
-from types import MappingProxyType
 from typing import Any, Final, cast
 
 import attrs
 
+from .._converter import converter
 from .._errors import InvalidField
+from .._mapping import freeze
 from .._models import (
     ActionCategory,
-    ActionContext,
+    ActionConfiguration,
     ActionOwner,
     ActionTypeId,
-    Artifact,
-    ArtifactLocation,
-    ArtifactLocationType,
     CurrentRevision,
-    EncryptionKey,
-    EncryptionKeyType,
     ExecutionDetails,
     FailureDetails,
     FailureType,
+    JobData,
     JobStatus,
     PipelineContext,
-    S3ArtifactLocation,
-    StageContext,
 )
 from ._records import JobRecord, JobSuccess
 
@@ -99,16 +94,6 @@ def _key(action_type_id: ActionTypeId) -> ActionTypeKey:
         action_type_id.provider,
         action_type_id.version,
     )
-
-
-def _wire_action_type_id(action_type_id: ActionTypeId) -> dict[str, str]:
-    category, owner, provider, version = _key(action_type_id)
-    return {
-        "category": category,
-        "owner": owner,
-        "provider": provider,
-        "version": version,
-    }
 
 
 def new_credentials() -> dict[str, str]:
@@ -307,42 +292,8 @@ def _success(params: Params, *, with_output_variables: bool) -> JobSuccess:
     return JobSuccess(
         execution_details=_execution_details(params),
         current_revision=_current_revision(params),
-        output_variables=None
-        if output_variables is None
-        else MappingProxyType(output_variables),
+        output_variables=freeze(output_variables),
         continuation_token=continuation_token,
-    )
-
-
-# --- wire data back to models (for snapshots) ---------------------------------
-
-
-def _artifact(wire: Mapping[str, Any]) -> Artifact:
-    s3 = wire["location"]["s3Location"]
-    return Artifact(
-        name=wire.get("name"),
-        revision=wire.get("revision"),
-        location=ArtifactLocation(
-            type=ArtifactLocationType(wire["location"]["type"]),
-            s3_location=S3ArtifactLocation(
-                bucket_name=s3["bucketName"], object_key=s3["objectKey"]
-            ),
-        ),
-    )
-
-
-def _pipeline_context(wire: Mapping[str, Any]) -> PipelineContext:
-    return PipelineContext(
-        pipeline_name=wire.get("pipelineName"),
-        stage=StageContext(name=wire["stage"]["name"]) if "stage" in wire else None,
-        action=ActionContext(
-            name=wire["action"].get("name"),
-            action_execution_id=wire["action"].get("actionExecutionId"),
-        )
-        if "action" in wire
-        else None,
-        pipeline_arn=wire.get("pipelineArn"),
-        pipeline_execution_id=wire.get("pipelineExecutionId"),
     )
 
 
@@ -353,7 +304,8 @@ def _pipeline_context(wire: Mapping[str, Any]) -> PipelineContext:
 class _Job:
     id: str
     action_type_id: ActionTypeId
-    data: dict[str, Any]
+    # The wire form of the job's data: configuration and credentials inside.
+    data: dict[str, Any] = attrs.field(repr=False)
     client_id: str | None
     status: JobStatus = JobStatus.QUEUED
     nonce: str | None = None
@@ -365,8 +317,8 @@ class _Job:
     failure_details: FailureDetails | None = None
 
     def record(self) -> JobRecord:
-        data = self.data
-        key = data.get("encryptionKey")
+        data = converter.structure(self.data, JobData)
+        configuration = data.action_configuration or ActionConfiguration()
         return JobRecord(
             id=self.id,
             action_type_id=self.action_type_id,
@@ -374,16 +326,12 @@ class _Job:
             nonce=self.nonce,
             dispatch_count=self.dispatch_count,
             account_id=ACCOUNT_ID,
-            configuration=MappingProxyType(
-                dict(data["actionConfiguration"]["configuration"])
-            ),
-            pipeline_context=_pipeline_context(data["pipelineContext"]),
-            input_artifacts=tuple(_artifact(a) for a in data["inputArtifacts"]),
-            output_artifacts=tuple(_artifact(a) for a in data["outputArtifacts"]),
-            encryption_key=None
-            if key is None
-            else EncryptionKey(id=key["id"], type=EncryptionKeyType(key["type"])),
-            continuation_token=data.get("continuationToken"),
+            configuration=configuration.configuration or {},
+            pipeline_context=data.pipeline_context or PipelineContext(),
+            input_artifacts=data.input_artifacts or (),
+            output_artifacts=data.output_artifacts or (),
+            encryption_key=data.encryption_key,
+            continuation_token=data.continuation_token,
             client_id=self.client_id,
             previous_job_id=self.previous_job_id,
             next_job_id=self.next_job_id,
@@ -507,7 +455,7 @@ class JobService:
             self._action_types[key] = _ActionType(
                 id=action_type_id,
                 wire={
-                    "id": _wire_action_type_id(action_type_id),
+                    "id": converter.unstructure(action_type_id),
                     "inputArtifactDetails": artifacts,
                     "outputArtifactDetails": artifacts,
                     **wire,
@@ -535,7 +483,7 @@ class JobService:
         if _key(action_type_id) not in self._action_types:
             raise ServiceFault(
                 "ActionTypeNotFoundException",
-                f"ActionType {_wire_action_type_id(action_type_id)} does not exist",
+                f"ActionType {converter.unstructure(action_type_id)} does not exist",
             )
         handed_out = 0
         for job in self._jobs.values():
