@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from ._backoff import Backoff
 from ._client import JobsClient, JobStream
 from ._converter import converter
@@ -130,6 +132,20 @@ __all__ = [
     "ValidationException",
     "converter",
 ]
+
+
+def _present_classes_as_public() -> None:
+    """Make public classes show as cpjobs.X in reprs, tracebacks and docs."""
+    for name in __all__:
+        obj = globals()[name]
+        if attrs.has(obj):
+            # Resolve annotations while their module still names them.
+            attrs.resolve_types(obj)
+        if isinstance(obj, type):
+            obj.__module__ = __name__
+
+
+_present_classes_as_public()
 
 
 def __getattr__(name: str) -> Any:

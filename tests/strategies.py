@@ -19,7 +19,7 @@ OUTPUT_KEY_CHARS = NAME_CHARS + "@"
 MODELS: tuple[type[Any], ...] = tuple(
     obj
     for name in cpjobs.__all__
-    if attrs.has(obj := getattr(cpjobs, name)) and obj.__module__ == "cpjobs._models"
+    if attrs.has(obj := getattr(cpjobs, name)) and name in cpjobs._models.__all__
 )
 ENUMS: tuple[type[enum.Enum], ...] = tuple(
     obj
