@@ -389,7 +389,12 @@ class FailureDetails:
 _job_id = v.text(1, 512)
 _nonce = v.text(1, 50)
 _client_token = v.text(1, 256, quote=False)
-_continuation_token = v.optional(v.text(1, 2048, quote=False))
+#: Shared with the handler outcomes, which carry the same members.
+valid_continuation_token = v.text(1, 2048, quote=False)
+valid_output_variables = v.optional(
+    v.string_map(key_pattern=_OUTPUT_VARIABLE_KEY_PATTERN)
+)
+_continuation_token = v.optional(valid_continuation_token)
 _max_batch_size = v.optional(v.integer(1))
 
 
@@ -525,10 +530,7 @@ class PutJobSuccessResultInput:
     output_variables: Mapping[str, str] | None = attrs.field(
         default=None,
         converter=freeze,
-        validator=[
-            v.optional(v.string_map(key_pattern=_OUTPUT_VARIABLE_KEY_PATTERN)),
-            _no_output_variables_with_continuation,
-        ],
+        validator=[valid_output_variables, _no_output_variables_with_continuation],
     )
 
 

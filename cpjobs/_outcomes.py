@@ -9,18 +9,23 @@ A handler that returns ``None`` succeeds plainly.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 import attrs
 
 from . import _validators as v
-from ._models import CurrentRevision, ExecutionDetails, FailureType
+from ._mapping import freeze
+from ._models import (
+    CurrentRevision,
+    ExecutionDetails,
+    FailureType,
+    valid_continuation_token,
+    valid_output_variables,
+)
 
 __all__ = ["Continue", "Failure", "Outcome", "Success"]
 
-
-def _optional_read_only(mapping: Mapping[str, str] | None) -> Mapping[str, str] | None:
-    return None if mapping is None else MappingProxyType(dict(mapping))
+_execution_details = v.optional(v.instance_of(ExecutionDetails))
+_current_revision = v.optional(v.instance_of(CurrentRevision))
 
 
 @attrs.frozen(kw_only=True)
@@ -28,20 +33,14 @@ class Success:
     """The job is done: report success, with what it produced."""
 
     execution_details: ExecutionDetails | None = attrs.field(
-        default=None,
-        validator=attrs.validators.optional(
-            attrs.validators.instance_of(ExecutionDetails)
-        ),
+        default=None, validator=_execution_details
     )
     current_revision: CurrentRevision | None = attrs.field(
-        default=None,
-        validator=attrs.validators.optional(
-            attrs.validators.instance_of(CurrentRevision)
-        ),
+        default=None, validator=_current_revision
     )
     #: Custom actions only: CodePipeline has none for third-party actions.
     output_variables: Mapping[str, str] | None = attrs.field(
-        default=None, converter=_optional_read_only
+        default=None, converter=freeze, validator=valid_output_variables
     )
 
 
@@ -54,23 +53,15 @@ class Continue:
     ``execution_details.percent_complete``.
     """
 
-    continuation_token: str = attrs.field(validator=v.text(1, 2048, quote=False))
+    continuation_token: str = attrs.field(validator=valid_continuation_token)
     execution_details: ExecutionDetails | None = attrs.field(
-        default=None,
-        kw_only=True,
-        validator=attrs.validators.optional(
-            attrs.validators.instance_of(ExecutionDetails)
-        ),
+        default=None, kw_only=True, validator=_execution_details
     )
     percent_complete: int | None = attrs.field(
         default=None, kw_only=True, validator=v.optional(v.integer(0, 100))
     )
     current_revision: CurrentRevision | None = attrs.field(
-        default=None,
-        kw_only=True,
-        validator=attrs.validators.optional(
-            attrs.validators.instance_of(CurrentRevision)
-        ),
+        default=None, kw_only=True, validator=_current_revision
     )
 
     def details(self) -> ExecutionDetails | None:
@@ -92,16 +83,16 @@ class Failure:
     reported; an empty one becomes the failure type's name.
     """
 
-    message: str = attrs.field(validator=attrs.validators.instance_of(str))
+    message: str = attrs.field(validator=v.instance_of(str))
     type: FailureType = attrs.field(
         default=FailureType.JOB_FAILED,
         kw_only=True,
-        validator=attrs.validators.instance_of(FailureType),
+        validator=v.instance_of(FailureType),
     )
     external_execution_id: str | None = attrs.field(
         default=None, kw_only=True, validator=v.optional(v.text(1, 1500))
     )
 
 
-#: What a handler may return (``None`` too, meaning a plain `Success`).
+#: What a handler returns (``None`` too, meaning a plain `Success`).
 Outcome = Success | Continue | Failure

@@ -25,7 +25,8 @@ import signal
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any, Final, Generic, TypeVar, Union
+from types import FrameType
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
@@ -209,9 +210,9 @@ class JobFinished:
     duration: float
 
 
-WorkerEvent = Union[  # noqa: UP007  (a runtime alias; `|` needs 3.10 classes only)
-    Polled, PollFailed, JobStarted, JobSkipped, RetryScheduled, JobFinished
-]
+WorkerEvent = (
+    Polled | PollFailed | JobStarted | JobSkipped | RetryScheduled | JobFinished
+)
 
 
 class _Counters:
@@ -247,7 +248,7 @@ class _Counters:
 
 # --- what a handler gets -----------------------------------------------------
 
-AnyJobData = Union[JobData, ThirdPartyJobData]  # noqa: UP007
+AnyJobData = JobData | ThirdPartyJobData
 
 
 def _secret_strings(data: AnyJobData | None) -> set[str]:
@@ -403,13 +404,13 @@ class JobContext:
         return self._checkpoint
 
 
-JobHandler = Callable[[Job, JobContext], Awaitable[Union[Outcome, None]]]  # noqa: UP007
+#: ``async (job, context) -> Success | Continue | Failure | None``.
+JobHandler = Callable[[Job, JobContext], Awaitable[Outcome | None]]
 ThirdPartyJobHandler = Callable[
-    [ThirdPartyJobDetails, JobContext],
-    Awaitable[Union[Outcome, None]],  # noqa: UP007
+    [ThirdPartyJobDetails, JobContext], Awaitable[Outcome | None]
 ]
 #: Maps a third-party client id to its client token; ``None`` if unknown.
-ClientTokenProvider = Callable[[str], Union[str, Awaitable[Union[str, None]], None]]  # noqa: UP007
+ClientTokenProvider = Callable[[str], str | Awaitable[str | None] | None]
 
 PolledT = TypeVar("PolledT", Job, ThirdPartyJob)
 _R = TypeVar("_R")
@@ -424,6 +425,8 @@ class _Claimed(Generic[JobT]):
     job: JobT
     context: JobContext
     extra: dict[str, Any]
+    #: What no report or log may show; `JobContext.refresh_credentials` adds to it.
+    secrets: set[str] = attrs.field(repr=False)
     client_token: str | None = attrs.field(default=None, repr=False)
 
 
@@ -579,13 +582,15 @@ class _Worker(Generic[PolledT, JobT]):
 
     def _install_signal_handlers(self, stack: contextlib.AsyncExitStack) -> None:
         loop = asyncio.get_running_loop()
+
+        def stop_soon(signum: int, frame: FrameType | None) -> None:  # pragma: no cover
+            loop.call_soon_threadsafe(self.stop)
+
         for signum in (signal.SIGTERM, signal.SIGINT):
             try:
                 loop.add_signal_handler(signum, self.stop)
             except NotImplementedError:  # pragma: no cover - Windows
-                previous = signal.signal(
-                    signum, lambda *_: loop.call_soon_threadsafe(self.stop)
-                )
+                previous = signal.signal(signum, stop_soon)
                 stack.callback(signal.signal, signum, previous)
             else:
                 stack.callback(loop.remove_signal_handler, signum)
@@ -742,7 +747,7 @@ class _Worker(Generic[PolledT, JobT]):
 
     def _crashed(self, claimed: _Claimed[JobT], error: Exception) -> Failure:
         """A failure for a handler's exception, logged; neither shows a secret."""
-        secrets = claimed.context._secrets
+        secrets = claimed.secrets
         described = str(error)
         message = f"{type(error).__name__}: {described}" if described else ""
         message = _redact(message or type(error).__name__, secrets)
@@ -787,11 +792,12 @@ class _Worker(Generic[PolledT, JobT]):
         self, claimed: _Claimed[JobT], outcome: Outcome
     ) -> tuple[JobResult, FailureType | None]:
         if not isinstance(outcome, Failure):
+            success = outcome
             try:
                 await self._retrying(
                     claimed.job_id,
                     "PutJobSuccessResult",
-                    lambda: self._put_success(claimed, outcome),
+                    lambda: self._put_success(claimed, success),
                     report=True,
                 )
             except (
@@ -1001,14 +1007,13 @@ class JobWorker(_Worker[Job, Job]):
             details = output.job_details
             return details.data if details is not None else None
 
+        secrets = _secret_strings(item.data)
         context = JobContext(
-            job_id=job_id,
-            data=item.data,
-            extra=extra,
-            refresh=refresh,
-            secrets=_secret_strings(item.data),
+            job_id=job_id, data=item.data, extra=extra, refresh=refresh, secrets=secrets
         )
-        return _Claimed(job_id=job_id, job=item, context=context, extra=extra)
+        return _Claimed(
+            job_id=job_id, job=item, context=context, extra=extra, secrets=secrets
+        )
 
     async def _put_success(
         self, claimed: _Claimed[Job], outcome: Success | Continue
@@ -1180,6 +1185,7 @@ class ThirdPartyJobWorker(_Worker[ThirdPartyJob, ThirdPartyJobDetails]):
             job=job,
             context=context,
             extra=extra,
+            secrets=secrets,
             client_token=client_token,
         )
 
