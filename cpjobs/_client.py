@@ -108,7 +108,8 @@ class JobsClient:
         """A client that creates its own aiobotocore client on ``async with``.
 
         Arguments go to ``session.create_client("codepipeline", ...)``; the
-        client is closed when the ``async with`` block ends.
+        client is closed when the ``async with`` block ends. Entering it
+        raises `CredentialsError` if credentials cannot be resolved.
         """
 
         async def open_client(stack: AsyncExitStack) -> CodePipelineClient:
@@ -121,7 +122,14 @@ class JobsClient:
                 aws_session_token=aws_session_token,
                 config=config,
             )
-            client: CodePipelineClient = await stack.enter_async_context(creator)
+            try:
+                client: CodePipelineClient = await stack.enter_async_context(creator)
+            except BotoCoreError as error:
+                # Credentials resolve here (a credential process, SSO, ...).
+                translated = translate(error, "CreateClient")
+                if translated is None:
+                    raise
+                raise translated from error
             return client
 
         self = cls.__new__(cls)

@@ -6,6 +6,8 @@
     ├── InvalidField                  a value you built breaks a service limit (also ValueError)
     ├── ClientNotOpen                 a created JobsClient used outside ``async with``
     │                                 (also RuntimeError)
+    ├── CredentialsError              nothing to sign with: no credentials, or their
+    │                                 provider failed (then retryable)
     ├── TransportError                no answer: connection refused or reset, timeouts
     ├── UnexpectedResponse            an answer that does not fit the service model
     └── ServiceError                  the service answered with an error code
@@ -27,12 +29,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Final
 
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    TokenRetrievalError,
+)
 
 __all__ = [
     "ActionTypeNotFound",
     "CPJobsError",
     "ClientNotOpen",
+    "CredentialsError",
     "InvalidClientToken",
     "InvalidField",
     "InvalidJob",
@@ -95,6 +106,19 @@ class UnexpectedResponse(CPJobsError):
     def __init__(self, operation: str, problem: str) -> None:
         self.operation = operation
         super().__init__(f"{operation}: unexpected response: {problem}")
+
+
+class CredentialsError(CPJobsError):
+    """No AWS credentials to sign a request with.
+
+    None are configured (not retryable), or the provider that fetches them
+    (instance metadata, SSO, a credential process) failed: retrying may help.
+    """
+
+    def __init__(self, operation: str, message: str, *, retryable: bool) -> None:
+        self.operation = operation
+        self.retryable = retryable
+        super().__init__(f"{operation}: {message}")
 
 
 class TransportError(CPJobsError):
@@ -242,6 +266,8 @@ _ERROR_CLASSES: Final[dict[str, type[ServiceError]]] = {
 # Connection refused, reset or closed (ConnectionError and HTTPClientError
 # subclasses: EndpointConnectionError, ConnectionClosedError, ...) and timeouts.
 _TRANSPORT_ERRORS: Final = (ConnectionError, HTTPClientError)
+_MISSING_CREDENTIALS: Final = (NoCredentialsError, PartialCredentialsError)
+_CREDENTIAL_PROVIDER_ERRORS: Final = (CredentialRetrievalError, TokenRetrievalError)
 
 
 def service_error_from(error: ClientError, operation: str) -> ServiceError:
@@ -265,4 +291,8 @@ def translate(error: Exception, operation: str) -> CPJobsError | None:
         return service_error_from(error, operation)
     if isinstance(error, _TRANSPORT_ERRORS):
         return TransportError(operation, str(error))
+    if isinstance(error, _MISSING_CREDENTIALS):
+        return CredentialsError(operation, str(error), retryable=False)
+    if isinstance(error, _CREDENTIAL_PROVIDER_ERRORS):
+        return CredentialsError(operation, str(error), retryable=True)
     return None

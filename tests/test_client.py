@@ -7,6 +7,7 @@ import logging
 import random
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -458,6 +459,51 @@ class TestErrors:
 
         assert (True, "PollForJobs") == (caught.value.retryable, caught.value.operation)
         assert isinstance(caught.value.__cause__, EndpointConnectionError)
+
+    @pytest.mark.parametrize(
+        ("profile", "retryable", "operation"),
+        [
+            ("", False, "PollForJobs"),
+            ("credential_process = sh -c 'exit 3'\n", True, "CreateClient"),
+        ],
+        ids=["none configured", "provider failed"],
+    )
+    async def test_missing_credentials_are_credentials_error(
+        self,
+        emulator: CodePipelineEmulator,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        profile: str,
+        retryable: bool,
+        operation: str,
+    ) -> None:
+        """No credentials, or a provider that fails, raise CredentialsError."""
+        config = tmp_path / "config"
+        config.write_text(f"[default]\n{profile}")
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+        monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+        monkeypatch.delenv("AWS_WEB_IDENTITY_TOKEN_FILE", raising=False)
+
+        client = cpjobs.JobsClient.create(
+            session=get_session(),
+            region_name=emulator.region,
+            endpoint_url=emulator.endpoint_url,
+        )
+
+        with pytest.raises(cpjobs.CredentialsError) as caught:
+            async with client:
+                await client.poll_for_jobs(action_type_id=BUILD)
+
+        assert (retryable, operation) == (
+            caught.value.retryable,
+            caught.value.operation,
+        )
 
     async def test_invalid_request_is_refused_before_sending(
         self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator

@@ -97,6 +97,7 @@ class TestShapes:
             ),
             cpjobs.TransportError("PollForJobs", "refused"),
             cpjobs.UnexpectedResponse("PollForJobs", "bad"),
+            cpjobs.CredentialsError("CreateClient", "none", retryable=True),
         ],
         ids=lambda e: type(e).__name__,
     )
