@@ -19,12 +19,21 @@ import asyncio
 import contextlib
 import enum
 import inspect
+import json
 import logging
 import random
 import signal
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+import urllib.parse
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from types import FrameType
 from typing import Any, Final, Generic, TypeVar
 
@@ -40,8 +49,6 @@ from ._errors import (
     InvalidNonce,
     JobNotFound,
     OutputVariablesSizeExceeded,
-    ServiceError,
-    TransportError,
     ValidationException,
 )
 from ._models import (
@@ -102,6 +109,10 @@ DEFAULT_RETRY_ATTEMPTS: Final = 6
 DEFAULT_SHUTDOWN_GRACE: Final = 20.0
 #: Jobs in flight at once: enough to overlap the I/O most handlers do.
 DEFAULT_MAX_CONCURRENCY: Final = 8
+#: A handler that goes on after being cancelled is cancelled again every
+#: `_CANCEL_WAIT` seconds, and left behind after `_CANCEL_ROUNDS` of them.
+_CANCEL_WAIT: Final = 5.0
+_CANCEL_ROUNDS: Final = 3
 
 
 # --- observability ---------------------------------------------------------
@@ -272,17 +283,42 @@ def _secret_strings(data: AnyJobData | None) -> set[str]:
 
 
 def _redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret (and its repr-escaped form) replaced."""
+    """``text`` with every secret replaced, as written and as commonly escaped."""
     variants: set[str] = set()
     for secret in secrets:
         if len(secret) >= _MIN_SECRET_LENGTH:
-            variants.add(secret)
-            variants.add(repr(secret)[1:-1])
+            variants.update(_spellings(secret))
     # Longest first, so a secret containing another is replaced whole.
     for variant in sorted(variants, key=len, reverse=True):
         if variant in text:
             text = text.replace(variant, _REDACTED)
     return text
+
+
+def _spellings(secret: str) -> tuple[str, ...]:
+    """How a secret may appear in a message: raw, in a repr, JSON or a URL."""
+    return (
+        secret,
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        json.dumps(secret)[1:-1],
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret),
+    )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _describe(error: BaseException) -> str:
+    """``Type: message`` for an exception, even one whose ``str()`` fails."""
+    name = type(error).__name__
+    try:
+        described = str(error)
+    except Exception:
+        described = "<str() failed>"
+    return f"{name}: {described}" if described else name
 
 
 def _trim(message: str) -> str:
@@ -312,6 +348,16 @@ def _log_extra(job_id: str, data: AnyJobData | None) -> dict[str, Any]:
     }
 
 
+class _JobLogger(logging.LoggerAdapter):  # type: ignore[type-arg]  # generic in stubs only
+    """Adds the job's fields to each record's ``extra``, keeping the caller's."""
+
+    def process(
+        self, msg: Any, kwargs: MutableMapping[str, Any]
+    ) -> tuple[Any, MutableMapping[str, Any]]:
+        kwargs["extra"] = {**(self.extra or {}), **kwargs.get("extra", {})}
+        return msg, kwargs
+
+
 class JobContext:
     """What a handler gets besides the job: where it runs, and help from the worker.
 
@@ -333,7 +379,7 @@ class JobContext:
         secrets: set[str],
     ) -> None:
         self.job_id = job_id
-        self.logger = logging.LoggerAdapter(logger, extra)
+        self.logger: logging.LoggerAdapter[logging.Logger] = _JobLogger(logger, extra)
         self._data = data
         self._refresh = refresh
         self._secrets = secrets
@@ -414,6 +460,7 @@ ClientTokenProvider = Callable[[str], str | Awaitable[str | None] | None]
 
 PolledT = TypeVar("PolledT", Job, ThirdPartyJob)
 _R = TypeVar("_R")
+_A = TypeVar("_A")
 JobT = TypeVar("JobT", Job, ThirdPartyJobDetails)
 
 
@@ -470,12 +517,17 @@ class _Worker(Generic[PolledT, JobT]):
                 f"has owner {action_type_id.owner.value!r}",
                 f"owner {self._owner.value!r}",
             )
-        if isinstance(max_concurrency, bool) or max_concurrency < 1:
+        if not _is_int(max_concurrency) or max_concurrency < 1:
             raise InvalidField(
-                f"{name}.max_concurrency", f"is {max_concurrency}", ">= 1"
+                f"{name}.max_concurrency", f"is {max_concurrency!r}", "an int >= 1"
             )
-        if retry_attempts < 1:
-            raise InvalidField(f"{name}.retry_attempts", f"is {retry_attempts}", ">= 1")
+        if not _is_int(retry_attempts) or retry_attempts < 1:
+            raise InvalidField(
+                f"{name}.retry_attempts", f"is {retry_attempts!r}", "an int >= 1"
+            )
+        if inspect.iscoroutinefunction(on_event):
+            msg = f"{name}.on_event is called, not awaited: pass a plain function"
+            raise TypeError(msg)
         if not shutdown_grace >= 0:
             raise InvalidField(f"{name}.shutdown_grace", f"is {shutdown_grace}", ">= 0")
         self._client = client
@@ -499,6 +551,9 @@ class _Worker(Generic[PolledT, JobT]):
         self._abandoning = False
         self._stopped = asyncio.Event()
         self._slot_freed = asyncio.Event()
+        self._grace_over = asyncio.Event()
+        #: Seconds between cancellations of a handler that ignores them.
+        self._cancel_wait = _CANCEL_WAIT
 
     # --- public ------------------------------------------------------------
 
@@ -523,17 +578,20 @@ class _Worker(Generic[PolledT, JobT]):
     async def run(self, *, handle_signals: bool = False) -> None:
         """Work jobs until `stop` is called (or a poll fails for good).
 
-        On stop, jobs in flight get ``shutdown_grace`` seconds to finish;
-        handlers still running then are cancelled and their jobs reported as
-        continued from their last checkpoint, or failed. If this coroutine is
-        cancelled, the handlers are cancelled at once, the reports are still
-        sent, and the cancellation is re-raised.
+        On stop, a poll under way is abandoned (its jobs, not acknowledged,
+        go to another worker once their dispatch times out), and jobs in
+        flight get ``shutdown_grace`` seconds to finish; handlers still
+        running then are cancelled and their jobs reported as continued from
+        their last checkpoint, or failed. If this coroutine is cancelled, the
+        handlers are cancelled at once, the reports are still sent, and the
+        cancellation is re-raised; cancelling it again gives up on them.
 
         Args:
-            handle_signals: Call `stop` on SIGTERM and SIGINT while running.
+            handle_signals: Call `stop` on SIGTERM and SIGINT while running;
+                a second signal cuts the grace period short.
 
         Raises:
-            ServiceError: A poll failed with an error retrying will not fix
+            CPJobsError: A poll failed with an error retrying will not fix
                 (e.g. `ActionTypeNotFound`), after the jobs in flight were
                 reported.
         """
@@ -546,15 +604,18 @@ class _Worker(Generic[PolledT, JobT]):
                 await stack.enter_async_context(self._client)
             if handle_signals:
                 self._install_signal_handlers(stack)
-            cancelled = False
             try:
                 await self._poll_loop()
             except asyncio.CancelledError:
-                cancelled = True
-                raise
-            finally:
                 self._stopping = True
-                await self._drain(0.0 if cancelled else self._shutdown_grace)
+                await self._drain(grace=0.0)
+                raise
+            except BaseException:
+                self._stopping = True
+                await self._drain(grace=self._shutdown_grace)
+                raise
+            self._stopping = True
+            await self._drain(grace=self._shutdown_grace)
 
     # --- to implement --------------------------------------------------------
 
@@ -581,17 +642,29 @@ class _Worker(Generic[PolledT, JobT]):
     # --- polling ---------------------------------------------------------------
 
     def _install_signal_handlers(self, stack: contextlib.AsyncExitStack) -> None:
+        """Stop on SIGTERM/SIGINT (cut the grace on a second); restore them after."""
         loop = asyncio.get_running_loop()
 
-        def stop_soon(signum: int, frame: FrameType | None) -> None:  # pragma: no cover
-            loop.call_soon_threadsafe(self.stop)
+        def on_signal() -> None:
+            if self._stopping:
+                logger.warning("signalled again: cutting the grace period short")
+                self._grace_over.set()
+            else:
+                self.stop()
+
+        def on_signal_threadsafe(  # pragma: no cover - Windows
+            signum: int, frame: FrameType | None
+        ) -> None:
+            loop.call_soon_threadsafe(on_signal)
 
         for signum in (signal.SIGTERM, signal.SIGINT):
+            # Callbacks run last in, first out: this one after
+            # remove_signal_handler, which resets to the default handler.
+            stack.callback(signal.signal, signum, signal.getsignal(signum))
             try:
-                loop.add_signal_handler(signum, self.stop)
+                loop.add_signal_handler(signum, on_signal)
             except NotImplementedError:  # pragma: no cover - Windows
-                previous = signal.signal(signum, stop_soon)
-                stack.callback(signal.signal, signum, previous)
+                signal.signal(signum, on_signal_threadsafe)
             else:
                 stack.callback(loop.remove_signal_handler, signum)
 
@@ -606,8 +679,8 @@ class _Worker(Generic[PolledT, JobT]):
                 continue
             counters.polls += 1
             try:
-                items = await self._poll(free)
-            except (ServiceError, TransportError) as error:
+                items = await self._unless_stopped(self._poll, free)
+            except CPJobsError as error:
                 if not error.retryable:
                     logger.error("poll failed, stopping: %s", error)
                     raise
@@ -617,21 +690,20 @@ class _Worker(Generic[PolledT, JobT]):
                 logger.warning("poll failed, next in %.2fs: %s", delay, error)
                 if self._on_event is not None:
                     self._emit(PollFailed(error=error, delay=delay))
-                await self._pause(delay)
+                await self._unless_stopped(self._sleep, delay)
                 continue
+            if items is None:
+                # Stopped while polling. Jobs the poll may have brought are
+                # not acknowledged: CodePipeline hands them out again once
+                # their dispatch times out.
+                return
             if self._on_event is not None:
                 self._emit(Polled(requested=free, received=len(items)))
-            if self._stopping:
-                if items:
-                    # Not acknowledged: CodePipeline hands them out again
-                    # once their dispatch times out.
-                    logger.info("stopped while polling: %d jobs left", len(items))
-                return
             if not items:
                 counters.empty_polls += 1
                 delay = self._poll_backoff.delay(misses, self._rng)
                 misses += 1
-                await self._pause(delay)
+                await self._unless_stopped(self._sleep, delay)
                 continue
             misses = 0
             for item in items:
@@ -639,44 +711,106 @@ class _Worker(Generic[PolledT, JobT]):
                 self._tasks.add(task)
                 task.add_done_callback(self._job_done)
 
-    async def _pause(self, delay: float) -> None:
-        """Sleep ``delay`` seconds with the injected sleep, or until `stop`."""
+    async def _unless_stopped(
+        self, call: Callable[[_A], Awaitable[_R]], argument: _A
+    ) -> _R | None:
+        """Await ``call(argument)`` unless `stop` comes first: then cancel it, ``None``."""
         if self._stopping:
-            return
-        sleeper = asyncio.ensure_future(self._sleep(delay))
+            return None
+        work = asyncio.ensure_future(call(argument))
         waker = asyncio.ensure_future(self._stopped.wait())
         try:
-            await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((work, waker), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            sleeper.cancel()
             waker.cancel()
-            await asyncio.gather(sleeper, waker, return_exceptions=True)
+            if not work.done():
+                work.cancel()
+            await asyncio.wait((work, waker))
+        return None if work.cancelled() else work.result()
 
     def _job_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         self._slot_freed.set()
         if not task.cancelled() and (error := task.exception()) is not None:
+            # Type and frames only: the message may quote a secret.
             logger.error(
-                "job task failed: %s", error, exc_info=(type(error), error, None)
+                "job task failed with %s:\n%s",
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)).rstrip(),
             )
 
-    async def _drain(self, grace: float) -> None:
-        """Let the job tasks end: ``grace`` seconds, then cancel the handlers."""
+    async def _drain(self, *, grace: float) -> None:
+        """Let the job tasks end: ``grace`` seconds, then cancel the handlers.
+
+        Claims and reports under way are awaited. A cancellation while doing
+        so cuts the grace short; a second one gives up on the reports.
+        """
+        cancelled = False
         try:
-            if self._tasks and grace > 0:
-                await asyncio.wait(set(self._tasks), timeout=grace)
-            self._abandoning = True
-            for task in tuple(self._in_handler):
-                task.cancel()
-            while self._tasks:
-                await asyncio.wait(set(self._tasks))
+            await self._wait_for_jobs(self._tasks, grace, interruptible=True)
         except asyncio.CancelledError:
-            # Cancelled again while waiting: give up on the reports.
-            tasks = tuple(self._tasks)
-            for task in tasks:
+            cancelled = True
+        self._abandoning = True
+        for task in tuple(self._in_handler):
+            task.cancel()
+        try:
+            await self._wait_for_reports()
+        except asyncio.CancelledError:
+            logger.error("cancelled again: %d jobs left unreported", len(self._tasks))
+            for task in tuple(self._tasks):
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        if cancelled:
+            raise asyncio.CancelledError
+
+    async def _wait_for_reports(self) -> None:
+        """Wait for the job tasks after their handlers were cancelled.
+
+        A handler that goes on after being cancelled is cancelled again a few
+        times, then left behind: its job stays unreported, and is logged.
+        """
+        rounds = 0
+        ignoring: set[asyncio.Task[Any]] = set()
+        while pending := self._tasks - ignoring:
+            await self._wait_for_jobs(pending, self._cancel_wait, interruptible=False)
+            stubborn = self._in_handler & self._tasks
+            if not stubborn:
+                continue
+            rounds += 1
+            if rounds < _CANCEL_ROUNDS:
+                logger.warning("%d handlers ignore cancellation", len(stubborn))
+                for task in stubborn:
+                    task.cancel()
+            else:
+                logger.error(
+                    "%d handlers ignore cancellation: leaving their jobs unreported",
+                    len(stubborn),
+                )
+                ignoring |= stubborn
+
+    async def _wait_for_jobs(
+        self, tasks: set[asyncio.Task[None]], timeout: float, *, interruptible: bool
+    ) -> None:
+        """Wait until ``tasks`` end or ``timeout`` passes.
+
+        If ``interruptible``, a second signal cuts the wait short too.
+        """
+        if not tasks or timeout <= 0:
+            return
+        if interruptible and self._grace_over.is_set():
+            return
+        waiters: set[asyncio.Future[Any]] = {
+            asyncio.ensure_future(asyncio.wait(set(tasks)))
+        }
+        if interruptible:
+            waiters.add(asyncio.ensure_future(self._grace_over.wait()))
+        try:
+            await asyncio.wait(
+                waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
 
     # --- one job -----------------------------------------------------------------
 
@@ -693,15 +827,26 @@ class _Worker(Generic[PolledT, JobT]):
         except _Skip as skip:
             self._skipped(self._polled_id(item), skip)
             return
-        self._counters.jobs_started += 1
         started = self._clock()
+        if self._abandoning:
+            # Acknowledged after the grace period: report without working.
+            await self._report(claimed, self._abandoned(claimed), started)
+            return
+        self._counters.jobs_started += 1
         logger.debug("job started", extra=claimed.extra)
         if self._on_event is not None:
             self._emit(JobStarted(job_id=claimed.job_id))
         try:
             outcome = await self._handle(claimed)
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as cancelled:
+            if not self._abandoning:
+                # Not the worker's doing: something the handler awaited.
+                await self._report(claimed, self._crashed(claimed, cancelled), started)
+                return
             await self._report(claimed, self._abandoned(claimed), started)
+            raise
+        except BaseException as error:  # KeyboardInterrupt, SystemExit, ...
+            await self._report(claimed, self._crashed(claimed, error), started)
             raise
         await self._report(claimed, outcome, started)
 
@@ -714,8 +859,6 @@ class _Worker(Generic[PolledT, JobT]):
             self._emit(JobSkipped(job_id=job_id, reason=skip.reason, error=skip.error))
 
     async def _handle(self, claimed: _Claimed[JobT]) -> Outcome:
-        if self._abandoning:
-            return self._abandoned(claimed)
         task = asyncio.current_task()
         assert task is not None
         self._in_handler.add(task)
@@ -745,17 +888,12 @@ class _Worker(Generic[PolledT, JobT]):
         logger.warning("stopped: failing the job", extra=claimed.extra)
         return Failure("worker stopped", type=FailureType.SYSTEM_UNAVAILABLE)
 
-    def _crashed(self, claimed: _Claimed[JobT], error: Exception) -> Failure:
+    def _crashed(self, claimed: _Claimed[JobT], error: BaseException) -> Failure:
         """A failure for a handler's exception, logged; neither shows a secret."""
-        secrets = claimed.secrets
-        described = str(error)
-        message = f"{type(error).__name__}: {described}" if described else ""
-        message = _redact(message or type(error).__name__, secrets)
+        message = _redact(_describe(error), claimed.secrets)
         trace = _redact(
-            "".join(
-                traceback.format_exception(type(error), error, error.__traceback__)
-            ),
-            secrets,
+            "".join(traceback.TracebackException.from_exception(error).format()),
+            claimed.secrets,
         )
         # The traceback goes into the message, redacted, not as exc_info: a
         # handler or formatter would render the original, secrets and all.
@@ -810,8 +948,9 @@ class _Worker(Generic[PolledT, JobT]):
                     error,
                     extra=claimed.extra,
                 )
-                outcome = Failure(f"The job's result was rejected: {error}")
-            except CPJobsError as error:
+                rejected = _redact(str(error), claimed.secrets)
+                outcome = Failure(f"The job's result was rejected: {rejected}")
+            except Exception as error:
                 return self._undelivered(claimed, error), None
             else:
                 if isinstance(outcome, Continue):
@@ -829,11 +968,11 @@ class _Worker(Generic[PolledT, JobT]):
                 lambda: self._put_failure(claimed, details),
                 report=True,
             )
-        except CPJobsError as error:
+        except Exception as error:
             return self._undelivered(claimed, error), None
         return JobResult.FAILED, outcome.type
 
-    def _undelivered(self, claimed: _Claimed[JobT], error: CPJobsError) -> JobResult:
+    def _undelivered(self, claimed: _Claimed[JobT], error: Exception) -> JobResult:
         if isinstance(error, (InvalidJobState, JobNotFound)):
             logger.warning(
                 "job no longer takes a result (timed out?): %s",
@@ -841,7 +980,11 @@ class _Worker(Generic[PolledT, JobT]):
                 extra=claimed.extra,
             )
         else:
-            logger.error("reporting failed: %s", error, extra=claimed.extra)
+            logger.error(
+                "reporting failed: %s",
+                _redact(_describe(error), claimed.secrets),
+                extra=claimed.extra,
+            )
         return JobResult.UNREPORTED
 
     async def _retrying(
@@ -857,7 +1000,7 @@ class _Worker(Generic[PolledT, JobT]):
         while True:
             try:
                 return await call()
-            except (ServiceError, TransportError) as error:
+            except CPJobsError as error:
                 if not error.retryable or attempt + 1 >= self._retry_attempts:
                     raise
                 delay = self._retry_backoff.delay(attempt, self._rng)

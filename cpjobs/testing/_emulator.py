@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import importlib
 import socket
@@ -164,7 +165,6 @@ class CodePipelineEmulator:
         self._clock_lock = threading.Lock()
         self._service = JobService(self.clock)
         self._faults = Faults()
-        self._stopping = threading.Event()
         self._server: _Server | None = None
         self._aws_lock = threading.Lock()
         self._clients: dict[str, Any] = {}
@@ -214,12 +214,12 @@ class CodePipelineEmulator:
             await asyncio.to_thread(emulator._stop)
 
     def _start(self, port: int) -> None:
-        app = JobsMiddleware(self._service, self._faults, _moto_app(), self._stopping)
+        app = JobsMiddleware(self._service, self._faults, _moto_app())
         self._server = _Server(app, port)
         self._server.start()
 
     def _stop(self) -> None:
-        self._stopping.set()
+        self._faults.clear()  # ends the delays under way
         with self._aws_lock:
             for client in self._clients.values():
                 client.close()
@@ -283,7 +283,7 @@ class CodePipelineEmulator:
             self._service.job_timeout = job
 
     def reset(self) -> None:
-        """Forget jobs, action types, clients, faults; restore timeouts and clock.
+        """Forget jobs, action types, clients, faults, call counts; restore timeouts and clock.
 
         Objects already in S3 stay (their keys are unique per job).
         """
@@ -437,6 +437,10 @@ class CodePipelineEmulator:
             _count(count),
         )
 
+    def calls(self, operation: str) -> int:
+        """How many calls of a CodePipeline operation arrived since the last reset."""
+        return self._faults.calls(_operation(operation))
+
     def inject_latency(self, operation: str, *, seconds: float, count: int = 1) -> None:
         """Delay the answers to the next ``count`` calls of a CodePipeline operation."""
         if seconds < 0:
@@ -578,13 +582,18 @@ class CodePipelineEmulator:
 
 def _operation(operation: str) -> str:
     """Check an operation name against CodePipeline's, to catch typos."""
-    botocore_session = importlib.import_module("botocore.session")
     if operation.startswith(TARGET_PREFIX):
         operation = operation[len(TARGET_PREFIX) :]
-    model = botocore_session.get_session().get_service_model("codepipeline")
-    if operation not in model.operation_names:
+    if operation not in _operation_names():
         raise ValueError(f"CodePipeline has no operation {operation!r}")
     return operation
+
+
+@functools.cache
+def _operation_names() -> frozenset[str]:
+    botocore_session = importlib.import_module("botocore.session")
+    model = botocore_session.get_session().get_service_model("codepipeline")
+    return frozenset(model.operation_names)
 
 
 def _count(count: int) -> int:

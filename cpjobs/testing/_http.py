@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -29,6 +29,9 @@ __all__ = ["TARGET_PREFIX", "Faults", "JobsMiddleware"]
 
 TARGET_PREFIX: Final = "CodePipeline_20150709."
 _CONTENT_TYPE: Final = "application/x-amz-json-1.1"
+_ABANDONED: Final = ServiceFault(
+    "ServiceUnavailableException", "The emulator was reset during the delay", 503
+)
 
 
 @attrs.define
@@ -45,6 +48,9 @@ class Faults:
         self._lock = threading.Lock()
         self._faults: dict[str, deque[_Pending]] = {}
         self._latencies: dict[str, deque[_Pending]] = {}
+        #: Set (and replaced) by `clear`: cuts the delays under way short.
+        self._cleared = threading.Event()
+        self._calls: Counter[str] = Counter()
 
     def add_fault(self, operation: str, fault: ServiceFault, count: int) -> None:
         """Fail the next ``count`` calls of ``operation`` with ``fault``."""
@@ -61,20 +67,34 @@ class Faults:
             )
 
     def clear(self) -> None:
-        """Drop everything still pending."""
+        """Drop everything still pending, and end the delays under way."""
         with self._lock:
             self._faults.clear()
             self._latencies.clear()
+            self._calls.clear()
+            self._cleared.set()
+            self._cleared = threading.Event()
 
-    def take(self, operation: str) -> tuple[float, ServiceFault | None]:
-        """Use up the latency and fault due for one call of ``operation``."""
+    def take(self, operation: str) -> ServiceFault | None:
+        """Use up the latency and fault due for one call of ``operation``.
+
+        The latency is waited out here. A call whose delay `clear` cut short
+        fails with ``ServiceUnavailableException`` and changes nothing: it
+        belongs to a test (or a server) that has ended.
+        """
         with self._lock:
+            self._calls[operation] += 1
             latency = self._take(self._latencies, operation)
             fault = self._take(self._faults, operation)
-        return (
-            0.0 if latency is None else latency.seconds,
-            None if fault is None else fault.fault,
-        )
+            cleared = self._cleared
+        if latency is not None and cleared.wait(latency.seconds):
+            return _ABANDONED
+        return None if fault is None else fault.fault
+
+    def calls(self, operation: str) -> int:
+        """How many calls of ``operation`` arrived since the last `clear`."""
+        with self._lock:
+            return self._calls[operation]
 
     @staticmethod
     def _take(pending: dict[str, deque[_Pending]], operation: str) -> _Pending | None:
@@ -96,12 +116,10 @@ class JobsMiddleware:
         service: JobService,
         faults: Faults,
         moto_app: WSGIApplication,
-        stopping: threading.Event,
     ) -> None:
         self._service = service
         self._faults = faults
         self._moto_app = moto_app
-        self._stopping = stopping
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -110,10 +128,7 @@ class JobsMiddleware:
         if not target.startswith(TARGET_PREFIX):
             return self._moto_app(environ, start_response)
         operation = target[len(TARGET_PREFIX) :]
-        latency, fault = self._faults.take(operation)
-        if latency:
-            # An Event, not time.sleep: stopping the server cuts the delay short.
-            self._stopping.wait(latency)
+        fault = self._faults.take(operation)
         if fault is not None:
             self._read(environ)  # leave a kept-alive connection ready for the next
             return self._error(start_response, fault)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 from typing import Any
 
@@ -125,20 +126,58 @@ def test_faults_work_for_moto_operations(
     assert [] == codepipeline.list_pipelines()["pipelines"]
 
 
-def test_latency_delays_the_answer(
+def test_latency_holds_the_call(
     emulator: CodePipelineEmulator, codepipeline: Any
 ) -> None:
-    """inject_latency delays the next call by at least that long, then not."""
+    """inject_latency holds the next call before it takes effect."""
     emulator.enqueue_job(BUILD)
     job = poll_one(codepipeline)
-    emulator.inject_latency("AcknowledgeJob", seconds=0.3, count=1)
+    emulator.inject_latency("AcknowledgeJob", seconds=60, count=1)
 
-    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(
+            codepipeline.acknowledge_job, jobId=job["id"], nonce=job["nonce"]
+        )
+        while not emulator.calls("AcknowledgeJob"):
+            time.sleep(0.01)
+        held = emulator.job(job["id"]).status
+        emulator.reset()  # ends the delay
+
+        with pytest.raises(ClientError) as raised:
+            answer.result(timeout=30)
+
+    assert JobStatus.DISPATCHED == held
+    assert ("ServiceUnavailableException", 503) == error_of(raised.value)
+
+
+def test_latency_applies_to_count_calls(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """A short latency delays the call, which then takes effect as usual."""
+    emulator.enqueue_job(BUILD)
+    job = poll_one(codepipeline)
+    emulator.inject_latency("AcknowledgeJob", seconds=0.05, count=1)
+
     answer = codepipeline.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
-    delayed = time.monotonic() - started
 
     assert "InProgress" == answer["status"]
-    assert delayed >= 0.3
+
+
+def test_calls_are_counted_per_operation(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """calls() counts each operation's requests, failed ones too, until reset."""
+    emulator.register_action_type(BUILD)
+    emulator.inject_fault("PollForJobs", count=1)
+    with pytest.raises(ClientError):
+        codepipeline.poll_for_jobs(actionTypeId=BUILD_WIRE)
+    codepipeline.poll_for_jobs(actionTypeId=BUILD_WIRE)
+    counted = (emulator.calls("PollForJobs"), emulator.calls("AcknowledgeJob"))
+
+    emulator.reset()
+
+    assert (2, 0) == counted
+    assert 0 == emulator.calls("PollForJobs")
 
 
 def test_unknown_operation_is_refused(emulator: CodePipelineEmulator) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import urllib.parse
+from collections.abc import Callable
 
 import pytest
 from worker_helpers import Harness
@@ -120,3 +124,84 @@ async def test_crash_log_has_redacted_traceback(
     assert record.exc_info is None
     assert SECRET not in caplog.text
     assert "ASIA" not in caplog.text
+
+
+class Boom(BaseException):
+    """Neither an `Exception` nor a cancellation."""
+
+
+class Unprintable(Exception):
+    """An exception whose ``str()`` itself fails."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no")
+
+
+async def test_base_exception_still_fails_the_job(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    action_type: ActionTypeId,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A `BaseException` from the handler fails the job before it propagates."""
+    job_id = await crash_with(emulator, jobs_client, action_type, Boom(f"out {SECRET}"))
+
+    details = emulator.job(job_id).failure_details
+    assert details is not None
+    assert "Boom: out ***" == details.message
+    assert "job task failed with Boom" in caplog.text
+    assert SECRET not in caplog.text
+
+
+async def test_unprintable_exception_still_fails_the_job(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """An exception whose ``str()`` raises is reported by its type."""
+    job_id = await crash_with(emulator, jobs_client, action_type, Unprintable())
+
+    details = emulator.job(job_id).failure_details
+    assert details is not None
+    assert "Unprintable: <str() failed>" == details.message
+
+
+async def test_cancellation_inside_the_handler_is_a_crash(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A `CancelledError` the worker did not cause fails the job like any error."""
+    job_id = await crash_with(
+        emulator, jobs_client, action_type, asyncio.CancelledError()
+    )
+
+    record = emulator.job(job_id)
+    assert JobStatus.FAILED == record.status
+    assert record.failure_details is not None
+    assert "CancelledError" == record.failure_details.message
+
+
+@pytest.mark.parametrize(
+    "spell",
+    [
+        lambda secret: json.dumps({"password": secret}),
+        lambda secret: f"https://user:{urllib.parse.quote(secret, safe='')}@host/",
+    ],
+    ids=["json", "url"],
+)
+async def test_escaped_secrets_are_redacted(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    action_type: ActionTypeId,
+    spell: Callable[[str], str],
+) -> None:
+    """A secret quoted as JSON or in a URL is redacted too."""
+    secret = 'pa"zq\\wörd/+1'
+    job_id = emulator.enqueue_job(action_type, configuration={"Password": secret})
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        raise RuntimeError(spell(ctx.configuration["Password"]))
+
+    await Harness(finish=1).work(JobWorker, jobs_client, action_type, handler)
+
+    details = emulator.job(job_id).failure_details
+    assert details is not None
+    assert "***" in details.message
+    assert "zq" not in details.message

@@ -148,3 +148,22 @@ async def test_refresh_credentials(
     assert fresh == current
     assert [JobResult.SUCCEEDED] == [e.result for e in harness.finished]
     assert all(isinstance(e, JobFinished) for e in harness.finished)
+
+
+async def test_context_logger_keeps_the_callers_extra(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    action_type: ActionTypeId,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``ctx.logger`` adds the job's fields to the ``extra`` the handler passes."""
+    caplog.set_level(logging.INFO, logger="cpjobs.worker")
+    job_id = emulator.enqueue_job(action_type)
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        ctx.logger.info("unzipping", extra={"step": "unzip"})
+
+    await Harness(finish=1).work(JobWorker, jobs_client, action_type, handler)
+
+    [record] = [r for r in caplog.records if r.getMessage() == "unzipping"]
+    assert ("unzip", job_id) == (getattr(record, "step", None), record.job_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 
@@ -27,6 +28,16 @@ STOPPED = FailureDetails(type=FailureType.SYSTEM_UNAVAILABLE, message="worker st
 
 def other_tasks() -> set[asyncio.Task[object]]:
     return asyncio.all_tasks() - {asyncio.current_task()}
+
+
+async def never_called(job: Job, ctx: JobContext) -> None:
+    raise AssertionError("no job should reach the handler")
+
+
+async def emulator_sees_a_poll(emulator: CodePipelineEmulator) -> None:
+    """Wait until the emulator has received a PollForJobs call."""
+    while not emulator.calls("PollForJobs"):  # noqa: ASYNC110  (a server thread counts)
+        await asyncio.sleep(0.01)
 
 
 async def test_in_flight_job_finishes_within_grace(
@@ -185,3 +196,120 @@ async def test_a_worker_runs_once(
 
     with pytest.raises(RuntimeError):
         await worker.run()
+
+
+async def test_stop_abandons_a_poll_under_way(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """`stop` during a slow poll returns at once; the poll's jobs are not worked."""
+    emulator.inject_latency("PollForJobs", seconds=60)
+    emulator.enqueue_job(action_type)
+    harness = Harness()
+    worker = JobWorker(jobs_client, action_type, never_called, **harness.options())
+    run = asyncio.create_task(harness.run(worker))
+    await emulator_sees_a_poll(emulator)
+
+    worker.stop()
+    await run  # the harness's 30 s guard is far below the poll's 60 s
+
+    assert (1, 0) == (worker.stats.polls, worker.stats.jobs_started)
+    assert set() == other_tasks()
+
+
+async def test_cancel_during_grace_still_reports(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """Cancelling `run` while it waits out the grace cancels the handlers and reports."""
+    job_id = emulator.enqueue_job(action_type)
+    started = asyncio.Event()
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    worker = JobWorker(jobs_client, action_type, handler, shutdown_grace=60)
+    run = asyncio.create_task(worker.run())
+    await started.wait()
+    worker.stop()
+    await asyncio.sleep(0)
+    run.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await run
+
+    assert STOPPED == emulator.job(job_id).failure_details
+    assert set() == other_tasks()
+
+
+async def test_second_signal_cuts_the_grace_short(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A second SIGTERM ends the grace period: the handler is cancelled, the job fails."""
+    job_id = emulator.enqueue_job(action_type)
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(0)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.Event().wait()
+
+    harness = Harness()
+    worker = JobWorker(
+        jobs_client, action_type, handler, shutdown_grace=600, **harness.options()
+    )
+    await harness.run(worker, handle_signals=True)
+
+    assert STOPPED == emulator.job(job_id).failure_details
+
+
+async def test_signal_handlers_are_restored(
+    jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """The SIGINT and SIGTERM handlers in place before `run` are back after it."""
+    seen: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        harness = Harness()
+        harness.on_sleep = lambda sleeps: harness.worker.stop()
+        worker = JobWorker(jobs_client, action_type, never_called, **harness.options())
+        await harness.run(worker, handle_signals=True)
+
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.sleep(0.01)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    assert [signal.SIGINT] == seen
+
+
+async def test_handler_ignoring_cancellation_is_left_behind(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    action_type: ActionTypeId,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A handler that swallows every cancellation does not hang `run` forever.
+
+    The wait between cancellations is shortened through a private attribute.
+    """
+    job_id = emulator.enqueue_job(action_type)
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        started.set()
+        while not release.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await release.wait()
+
+    worker = JobWorker(jobs_client, action_type, handler, shutdown_grace=0)
+    worker._cancel_wait = 0.01
+    run = asyncio.create_task(worker.run())
+    await started.wait()
+    worker.stop()
+    await asyncio.wait_for(run, 30)
+
+    assert JobStatus.IN_PROGRESS == emulator.job(job_id).status
+    assert "handlers ignore cancellation: leaving their jobs" in caplog.text
+    release.set()
+    await asyncio.gather(*other_tasks())
