@@ -5,6 +5,8 @@ Not collected by pytest: it is read by the type checkers only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing_extensions import assert_type
 
 import cpjobs
@@ -82,3 +84,53 @@ def errors(error: cpjobs.ServiceError) -> None:
     assert_type(error.code, str)
     assert_type(error.retryable, bool)
     assert_type(error.http_status, "int | None")
+
+
+async def build(job: cpjobs.Job, ctx: cpjobs.JobContext) -> cpjobs.Outcome | None:
+    assert_type(ctx.configuration, Mapping[str, str])
+    credentials = await ctx.refresh_credentials()
+    assert_type(credentials, cpjobs.AWSSessionCredentials)
+    if ctx.continuation_token is None:
+        ctx.checkpoint("step-1", percent_complete=10)
+        return cpjobs.Continue("step-1", percent_complete=50)
+    if job.data is None:
+        return cpjobs.Failure("no data", type=cpjobs.FailureType.CONFIGURATION_ERROR)
+    return cpjobs.Success(output_variables={"Digest": "abc"})
+
+
+async def deploy(
+    job: cpjobs.ThirdPartyJobDetails, ctx: cpjobs.JobContext
+) -> cpjobs.Success:
+    ctx.logger.info("deploying %s", job.id)
+    return cpjobs.Success()
+
+
+def on_event(event: cpjobs.WorkerEvent) -> None:
+    match event:
+        case cpjobs.JobFinished(result=cpjobs.JobResult.FAILED, failure_type=kind):
+            assert_type(kind, "cpjobs.FailureType | None")
+        case cpjobs.JobSkipped(reason=reason):
+            assert_type(reason, cpjobs.SkipReason)
+        case _:
+            pass
+
+
+async def workers(client: cpjobs.JobsClient, tokens: dict[str, str]) -> None:
+    handler: cpjobs.JobHandler = build
+    worker = cpjobs.JobWorker(
+        client,
+        BUILD,
+        handler,
+        query_param={"Team": "web"},
+        max_concurrency=4,
+        poll_backoff=cpjobs.Backoff(initial=1.0, maximum=30.0),
+        on_event=on_event,
+    )
+    await worker.run(handle_signals=True)
+    stats = worker.stats
+    assert_type(stats, cpjobs.WorkerStats)
+    assert_type(stats.in_flight, int)
+
+    provider: cpjobs.ClientTokenProvider = tokens.get
+    partner = cpjobs.ThirdPartyJobWorker(client, BUILD, deploy, provider)
+    partner.stop()
