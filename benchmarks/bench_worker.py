@@ -1,0 +1,218 @@
+"""Jobs per second through the emulator: cpjobs.JobWorker vs a raw aiobotocore loop.
+
+Run: python benchmarks/bench_worker.py [--jobs 300] [--rounds 3]
+
+Both do the same calls per job (PollForJobs asking for the free slots,
+AcknowledgeJob, PutJobSuccessResult) against the same emulator server, with
+the same number of jobs, in interleaved rounds (the queue is reset between
+rounds so every round starts alike). The emulator runs in a process of its
+own, so its request threads do not compete with the client for this
+process's GIL. Prints, per concurrency, the median jobs/s of each and their
+ratio cpjobs / raw, and the median CPU milliseconds this process spent per
+job (the steadier measure of cpjobs's own overhead: throughput through a
+local server varies by +-15% from round to round).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import statistics
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
+
+from cpjobs import (
+    ActionCategory,
+    ActionOwner,
+    ActionTypeId,
+    Job,
+    JobContext,
+    JobFinished,
+    JobsClient,
+    JobWorker,
+    WorkerEvent,
+)
+from cpjobs.testing import CodePipelineEmulator
+
+ACTION_TYPE = ActionTypeId(
+    category=ActionCategory.BUILD,
+    owner=ActionOwner.CUSTOM,
+    provider="cpjobs-bench",
+    version="1",
+)
+WIRE_ACTION_TYPE = {
+    "category": "Build",
+    "owner": "Custom",
+    "provider": "cpjobs-bench",
+    "version": "1",
+}
+CONCURRENCIES = (1, 8, 32)
+CONFIG = AioConfig(max_pool_connections=64)
+
+
+def serve(commands: Connection) -> None:
+    """The emulator's process: serve, and answer commands from the benchmark."""
+    with CodePipelineEmulator.serve() as emulator:
+        commands.send((emulator.endpoint_url, emulator.region))
+        while True:
+            command, argument = commands.recv()
+            if command == "queue":
+                emulator.reset()
+                emulator.register_action_type(ACTION_TYPE)
+                ids = [emulator.enqueue_job(ACTION_TYPE) for _ in range(argument)]
+                commands.send(ids)
+            elif command == "check":
+                commands.send(
+                    all(emulator.job(i).status.value == "Succeeded" for i in argument)
+                )
+            else:
+                return
+
+
+class Emulator:
+    """The benchmark's handle on the emulator process."""
+
+    def __init__(self) -> None:
+        self._commands, child = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("spawn").Process(
+            target=serve, args=(child,), daemon=True
+        )
+        self._process.start()
+        self.endpoint_url, self.region = self._commands.recv()
+
+    def queue(self, jobs: int) -> list[str]:
+        self._commands.send(("queue", jobs))
+        ids: list[str] = self._commands.recv()
+        return ids
+
+    def all_succeeded(self, job_ids: list[str]) -> bool:
+        self._commands.send(("check", job_ids))
+        return bool(self._commands.recv())
+
+    def close(self) -> None:
+        self._commands.send(("stop", None))
+        self._process.join()
+
+
+def client_kwargs(emulator: Emulator) -> dict[str, Any]:
+    return {
+        "region_name": emulator.region,
+        "endpoint_url": emulator.endpoint_url,
+        "aws_access_key_id": "bench",
+        "aws_secret_access_key": "bench",
+        "config": CONFIG,
+    }
+
+
+async def raw_loop(raw: Any, jobs: int, concurrency: int) -> None:
+    """A hand-written worker: poll for free slots, ack, put success."""
+    done = 0
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def work(job: dict[str, Any]) -> None:
+        nonlocal done
+        ack = await raw.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
+        if ack["status"] == "InProgress":
+            await raw.put_job_success_result(jobId=job["id"])
+        done += 1
+
+    while done < jobs:
+        free = concurrency - len(tasks)
+        if free == 0 or done + len(tasks) >= jobs:
+            finished, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            tasks -= finished
+            continue
+        response = await raw.poll_for_jobs(
+            actionTypeId=WIRE_ACTION_TYPE, maxBatchSize=free
+        )
+        for job in response["jobs"]:
+            tasks.add(asyncio.create_task(work(job)))
+    if tasks:
+        await asyncio.wait(tasks)
+
+
+async def cpjobs_loop(client: JobsClient, jobs: int, concurrency: int) -> None:
+    """The same through `JobWorker`, stopped when every job is reported."""
+    finished = 0
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        return None
+
+    def on_event(event: WorkerEvent) -> None:
+        nonlocal finished
+        if isinstance(event, JobFinished):
+            finished += 1
+            if finished >= jobs:
+                worker.stop()
+
+    worker = JobWorker(
+        client, ACTION_TYPE, handler, max_concurrency=concurrency, on_event=on_event
+    )
+    await worker.run()
+
+
+async def timed(emulator: Emulator, jobs: int, run: Any) -> tuple[float, float]:
+    """Queue ``jobs`` fresh jobs, run ``run()``; jobs per second, CPU ms per job."""
+    job_ids = emulator.queue(jobs)
+    started, cpu = time.perf_counter(), time.process_time()
+    await run()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    assert emulator.all_succeeded(job_ids)
+    return jobs / elapsed, 1000 * cpu / jobs
+
+
+async def main(jobs: int, rounds: int) -> None:
+    emulator = Emulator()
+    try:
+        session = get_session()
+        async with (
+            session.create_client("codepipeline", **client_kwargs(emulator)) as raw,
+            JobsClient.create(**client_kwargs(emulator)) as client,
+        ):
+            # Warm up connections, models and the converter.
+            await timed(emulator, 50, lambda: raw_loop(raw, 50, 8))
+            await timed(emulator, 50, lambda: cpjobs_loop(client, 50, 8))
+            print(f"{jobs} jobs per round, {rounds} interleaved rounds, medians")
+            print(
+                f"{'concurrency':>11}  {'raw jobs/s':>10}  {'cpjobs jobs/s':>13}"
+                f"  {'cpjobs/raw':>10}  {'raw cpu ms/job':>14}  {'cpjobs cpu ms/job':>17}"
+            )
+            for concurrency in CONCURRENCIES:
+                raw_rates: list[tuple[float, float]] = []
+                cpjobs_rates: list[tuple[float, float]] = []
+                for number in range(rounds):
+                    pair = [
+                        (raw_rates, lambda c=concurrency: raw_loop(raw, jobs, c)),
+                        (
+                            cpjobs_rates,
+                            lambda c=concurrency: cpjobs_loop(client, jobs, c),
+                        ),
+                    ]
+                    if number % 2:
+                        pair.reverse()
+                    for rates, run in pair:
+                        rates.append(await timed(emulator, jobs, run))
+                raw_rate = statistics.median(r for r, _ in raw_rates)
+                cpjobs_rate = statistics.median(r for r, _ in cpjobs_rates)
+                raw_cpu = statistics.median(c for _, c in raw_rates)
+                cpjobs_cpu = statistics.median(c for _, c in cpjobs_rates)
+                print(
+                    f"{concurrency:>11}  {raw_rate:10.1f}  {cpjobs_rate:13.1f}"
+                    f"  {cpjobs_rate / raw_rate:9.2f}x  {raw_cpu:14.2f}"
+                    f"  {cpjobs_cpu:17.2f}"
+                )
+    finally:
+        emulator.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    asyncio.run(main(args.jobs, args.rounds))
