@@ -757,8 +757,11 @@ class _Worker(Generic[PolledT, JobT]):
             await self._wait_for_reports()
         except asyncio.CancelledError:
             logger.error("cancelled again: %d jobs left unreported", len(self._tasks))
-            for task in tuple(self._tasks):
+            tasks = tuple(self._tasks)
+            for task in tasks:
                 task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait(tasks, timeout=self._cancel_wait)
             raise
         if cancelled:
             raise asyncio.CancelledError

@@ -1,5 +1,7 @@
 """A worker process for the scale test: works jobs until SIGTERM, prints its stats.
 
+It prints ``ready`` once it polls (its SIGTERM handler is in place by then).
+
 Usage: ``python scale_worker.py ENDPOINT REGION PROVIDER``
 """
 
@@ -20,7 +22,9 @@ from cpjobs import (
     JobContext,
     JobsClient,
     JobWorker,
+    Polled,
     Success,
+    WorkerEvent,
 )
 
 
@@ -42,8 +46,22 @@ async def main(endpoint: str, region: str, provider: str) -> None:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+    ready = False
+
+    def on_event(event: WorkerEvent) -> None:
+        # The first poll comes after the signal handlers are in place.
+        nonlocal ready
+        if not ready and isinstance(event, Polled):
+            ready = True
+            print("ready", flush=True)
+
     worker = JobWorker(
-        client, action_type, handler, max_concurrency=8, owns_client=True
+        client,
+        action_type,
+        handler,
+        max_concurrency=8,
+        owns_client=True,
+        on_event=on_event,
     )
     await worker.run(handle_signals=True)
     print(json.dumps(attrs.asdict(worker.stats)), flush=True)

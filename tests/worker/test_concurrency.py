@@ -80,7 +80,7 @@ async def test_in_flight_never_exceeds_max_concurrency(
 async def test_polls_ask_only_for_free_slots(
     emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
 ) -> None:
-    """Each poll's maxBatchSize is the free slots; none is sent while all are busy."""
+    """Each poll asks for at most the free slots; none is sent while all are busy."""
     for _ in range(6):
         emulator.enqueue_job(action_type)
     client = RecordingClient(jobs_client)
@@ -101,10 +101,12 @@ async def test_polls_ask_only_for_free_slots(
     client.worker = worker
     await harness.run(worker)
 
+    # A job may end between the worker counting free slots and the request
+    # leaving: a poll may ask for fewer than are free by then, never for more.
     assert 4 == client.batches[0]
     assert all(
-        batch == 4 - busy
-        for batch, busy in zip(client.batches, client.in_flight_at_poll, strict=False)
+        1 <= batch <= 4 - busy
+        for batch, busy in zip(client.batches, client.in_flight_at_poll, strict=True)
     )
     assert 4 not in client.in_flight_at_poll
     assert 0 == worker.stats.in_flight

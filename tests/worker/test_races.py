@@ -102,3 +102,23 @@ async def test_ack_status_other_than_in_progress_is_a_lost_race(
 
     assert (1, 0) == (worker.stats.races_lost, worker.stats.jobs_started)
     assert JobStatus.SUCCEEDED == emulator.job(job_id).status
+
+
+async def test_ack_failing_for_good_skips_the_job(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """An acknowledgement refused for good (JobNotFound) skips the job, not the worker."""
+    job_id = emulator.enqueue_job(action_type)
+    emulator.inject_fault("AcknowledgeJob", code="JobNotFoundException")
+    harness = Harness()
+    harness.on_sleep = lambda sleeps: harness.worker.stop()  # first empty poll
+
+    worker = await harness.work(JobWorker, jobs_client, action_type, never)
+
+    [skip] = harness.skipped
+    assert (SkipReason.CLAIM_FAILED, "JobNotFoundException") == (
+        skip.reason,
+        getattr(skip.error, "code", None),
+    )
+    assert (1, 0) == (worker.stats.skipped, worker.stats.jobs_started)
+    assert JobStatus.DISPATCHED == emulator.job(job_id).status

@@ -19,6 +19,12 @@ DEADLINE = 120.0
 SCRIPT = Path(__file__).with_name("scale_worker.py")
 
 
+def ready_line(process: subprocess.Popen[str]) -> str:
+    """The first line a worker process prints: "ready" once it polls."""
+    assert process.stdout is not None
+    return process.stdout.readline()
+
+
 def test_every_job_exactly_once_across_processes() -> None:
     """300 jobs, 4 processes: each job is dispatched, worked and reported once."""
     action_type = ActionTypeId(
@@ -50,12 +56,15 @@ def test_every_job_exactly_once_across_processes() -> None:
             ):
                 time.sleep(0.05)
         finally:
+            # SIGTERM only once each has its handler in place (or has died).
+            readiness = [ready_line(process) for process in processes]
             for process in processes:
                 process.send_signal(signal.SIGTERM)
             outputs = [process.communicate(timeout=30)[0] for process in processes]
         records = [emulator.job(i) for i in job_ids]
 
     stats = [json.loads(output.strip().splitlines()[-1]) for output in outputs]
+    assert ["ready\n"] * WORKERS == readiness
     assert [0] * WORKERS == [process.returncode for process in processes]
     assert {JobStatus.SUCCEEDED} == {record.status for record in records}
     assert {1} == {record.dispatch_count for record in records}

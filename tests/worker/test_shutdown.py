@@ -231,7 +231,7 @@ async def test_cancel_during_grace_still_reports(
     run = asyncio.create_task(worker.run())
     await started.wait()
     worker.stop()
-    await asyncio.sleep(0)
+    await asyncio.sleep(0.1)  # into the grace period (no time is asserted)
     run.cancel()
 
     with pytest.raises(asyncio.CancelledError):
@@ -313,3 +313,30 @@ async def test_handler_ignoring_cancellation_is_left_behind(
     assert "handlers ignore cancellation: leaving their jobs" in caplog.text
     release.set()
     await asyncio.gather(*other_tasks())
+
+
+async def test_cancelling_twice_gives_up_on_reports(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A second cancellation of `run` abandons reports under way and re-raises."""
+    job_id = emulator.enqueue_job(action_type)
+    emulator.inject_latency("PutJobFailureResult", seconds=60)
+    started = asyncio.Event()
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    worker = JobWorker(jobs_client, action_type, handler)
+    run = asyncio.create_task(worker.run())
+    await started.wait()
+    run.cancel()  # handlers cancelled, the failure report held by the emulator
+    while not emulator.calls("PutJobFailureResult"):  # noqa: ASYNC110  (a server thread counts)
+        await asyncio.sleep(0.01)
+    run.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(run, 30)
+
+    assert JobStatus.IN_PROGRESS == emulator.job(job_id).status
+    assert set() == other_tasks()

@@ -185,3 +185,58 @@ async def test_output_variables_fail_a_third_party_job(
     details = emulator.job(job_id).failure_details
     assert details is not None
     assert "no output variables" in details.message
+
+
+async def test_lost_third_party_race_is_counted(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    third_party_type: ActionTypeId,
+) -> None:
+    """An InvalidNonce on acknowledgement is a lost race for third-party jobs too."""
+    job_id, client_id, token = emulator.enqueue_third_party_job(third_party_type)
+    emulator.inject_fault("AcknowledgeThirdPartyJob", code="InvalidNonceException")
+
+    async def handler(job: ThirdPartyJobDetails, ctx: JobContext) -> None:
+        raise AssertionError("not ours")
+
+    harness = Harness()
+    harness.on_sleep = lambda sleeps: harness.worker.stop()  # first empty poll
+    worker = await harness.work(
+        ThirdPartyJobWorker,
+        jobs_client,
+        third_party_type,
+        handler,
+        {client_id: token}.get,
+    )
+
+    assert [SkipReason.RACE_LOST] == [e.reason for e in harness.skipped]
+    assert (1, 0) == (worker.stats.races_lost, worker.stats.jobs_started)
+    assert JobStatus.DISPATCHED == emulator.job(job_id).status
+
+
+async def test_third_party_credentials_refresh(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    third_party_type: ActionTypeId,
+) -> None:
+    """`refresh_credentials` goes through GetThirdPartyJobDetails with the token."""
+    job_id, client_id, token = emulator.enqueue_third_party_job(third_party_type)
+    seen: list[str] = []
+
+    async def handler(job: ThirdPartyJobDetails, ctx: JobContext) -> None:
+        assert ctx.artifact_credentials is not None
+        seen.append(ctx.artifact_credentials.access_key_id)
+        seen.append((await ctx.refresh_credentials()).access_key_id)
+
+    await Harness(finish=1).work(
+        ThirdPartyJobWorker,
+        jobs_client,
+        third_party_type,
+        handler,
+        {client_id: token}.get,
+    )
+
+    first, fresh = seen
+    assert first != fresh
+    assert 2 == emulator.calls("GetThirdPartyJobDetails")
+    assert JobStatus.SUCCEEDED == emulator.job(job_id).status
