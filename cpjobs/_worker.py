@@ -549,7 +549,8 @@ class _Worker(Generic[PolledT, JobT]):
         self._started = False
         self._stopping = False
         self._abandoning = False
-        self._stopped = asyncio.Event()
+        #: Done once `stop` is called; made by `run`, on the running loop.
+        self._stop_signal: asyncio.Future[None] | None = None
         self._slot_freed = asyncio.Event()
         self._grace_over = asyncio.Event()
         #: Seconds between cancellations of a handler that ignores them.
@@ -572,7 +573,8 @@ class _Worker(Generic[PolledT, JobT]):
             return
         self._stopping = True
         logger.info("stopping: %d jobs in flight", len(self._tasks))
-        self._stopped.set()
+        if self._stop_signal is not None and not self._stop_signal.done():
+            self._stop_signal.set_result(None)
         self._slot_freed.set()
 
     async def run(self, *, handle_signals: bool = False) -> None:
@@ -599,6 +601,7 @@ class _Worker(Generic[PolledT, JobT]):
             msg = "a worker runs once: create a new one"
             raise RuntimeError(msg)
         self._started = True
+        self._stop_signal = asyncio.get_running_loop().create_future()
         async with contextlib.AsyncExitStack() as stack:
             if self._owns_client:
                 await stack.enter_async_context(self._client)
@@ -692,7 +695,7 @@ class _Worker(Generic[PolledT, JobT]):
                     self._emit(PollFailed(error=error, delay=delay))
                 await self._unless_stopped(self._sleep, delay)
                 continue
-            if items is None:
+            if items is None or self._stopping:
                 # Stopped while polling. Jobs the poll may have brought are
                 # not acknowledged: CodePipeline hands them out again once
                 # their dispatch times out.
@@ -715,17 +718,16 @@ class _Worker(Generic[PolledT, JobT]):
         self, call: Callable[[_A], Awaitable[_R]], argument: _A
     ) -> _R | None:
         """Await ``call(argument)`` unless `stop` comes first: then cancel it, ``None``."""
-        if self._stopping:
+        stop = self._stop_signal
+        if self._stopping or stop is None:
             return None
         work = asyncio.ensure_future(call(argument))
-        waker = asyncio.ensure_future(self._stopped.wait())
         try:
-            await asyncio.wait((work, waker), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((work, stop), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            waker.cancel()
             if not work.done():
                 work.cancel()
-            await asyncio.wait((work, waker))
+                await asyncio.wait((work,))
         return None if work.cancelled() else work.result()
 
     def _job_done(self, task: asyncio.Task[None]) -> None:
