@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import attrs
@@ -182,7 +183,8 @@ def _present_classes_as_public() -> None:
         if attrs.has(obj):
             # Resolve annotations while their module still names them.
             attrs.resolve_types(obj)
-        if isinstance(obj, type):
+        # On 3.10 a parametrized alias (JobHandler) passes isinstance(x, type).
+        if isinstance(obj, type) and not isinstance(obj, types.GenericAlias):
             obj.__module__ = __name__
 
 

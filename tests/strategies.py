@@ -24,9 +24,9 @@ MODELS: tuple[type[Any], ...] = tuple(
 ENUMS: tuple[type[enum.Enum], ...] = tuple(
     obj
     for name in cpjobs.__all__
-    if isinstance(obj := getattr(cpjobs, name), type)
+    if name in cpjobs._models.__all__
+    and isinstance(obj := getattr(cpjobs, name), type)
     and issubclass(obj, enum.Enum)
-    and name in cpjobs._models.__all__
 )
 
 
