@@ -183,8 +183,9 @@ def _present_classes_as_public() -> None:
         if attrs.has(obj):
             # Resolve annotations while their module still names them.
             attrs.resolve_types(obj)
-        # On 3.10 a parametrized alias (JobHandler) passes isinstance(x, type).
-        if isinstance(obj, type) and not isinstance(obj, types.GenericAlias):
+        if isinstance(obj, types.GenericAlias):
+            continue  # JobHandler: on 3.10 it passes isinstance(x, type) too
+        if isinstance(obj, type):
             obj.__module__ = __name__
 
 

@@ -307,6 +307,16 @@ def _spellings(secret: str) -> tuple[str, ...]:
     )
 
 
+def _cancelled_by_others(task: asyncio.Task[Any] | None) -> bool:
+    """Whether ``task`` has cancellations pending besides the one taken back.
+
+    Python 3.10 cannot tell (no ``Task.uncancel``): there a cancellation that
+    coincides with `stop` during a poll ends the poll like the stop does.
+    """
+    uncancel = getattr(task, "uncancel", None)
+    return uncancel is not None and uncancel() > 0
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -551,6 +561,9 @@ class _Worker(Generic[PolledT, JobT]):
         self._abandoning = False
         #: Done once `stop` is called; made by `run`, on the running loop.
         self._stop_signal: asyncio.Future[None] | None = None
+        #: The task polling right now, and whether `stop` cancelled its poll.
+        self._polling: asyncio.Task[Any] | None = None
+        self._poll_cut = False
         self._slot_freed = asyncio.Event()
         self._grace_over = asyncio.Event()
         #: Seconds between cancellations of a handler that ignores them.
@@ -575,6 +588,9 @@ class _Worker(Generic[PolledT, JobT]):
         logger.info("stopping: %d jobs in flight", len(self._tasks))
         if self._stop_signal is not None and not self._stop_signal.done():
             self._stop_signal.set_result(None)
+        if self._polling is not None:
+            self._poll_cut = True
+            self._polling.cancel()
         self._slot_freed.set()
 
     async def run(self, *, handle_signals: bool = False) -> None:
@@ -682,7 +698,7 @@ class _Worker(Generic[PolledT, JobT]):
                 continue
             counters.polls += 1
             try:
-                items = await self._unless_stopped(self._poll, free)
+                items = await self._poll_unless_stopped(free)
             except CPJobsError as error:
                 if not error.retryable:
                     logger.error("poll failed, stopping: %s", error)
@@ -713,6 +729,24 @@ class _Worker(Generic[PolledT, JobT]):
                 task = asyncio.create_task(self._run_job(item))
                 self._tasks.add(task)
                 task.add_done_callback(self._job_done)
+
+    async def _poll_unless_stopped(self, free: int) -> Sequence[PolledT] | None:
+        """Poll for ``free`` jobs; ``None`` if `stop` cut the poll short.
+
+        The poll runs in this task, not one of its own (a task per poll costs
+        a job at concurrency 1 several percent): `stop` cancels this task
+        while it polls, and the cancellation is taken back here.
+        """
+        task = asyncio.current_task()
+        self._polling = task
+        try:
+            return await self._poll(free)
+        except asyncio.CancelledError:
+            if not self._poll_cut or _cancelled_by_others(task):
+                raise
+            return None
+        finally:
+            self._polling = None
 
     async def _unless_stopped(
         self, call: Callable[[_A], Awaitable[_R]], argument: _A
