@@ -88,6 +88,7 @@ from ._worker import (
     ThirdPartyJobHandler,
     ThirdPartyJobWorker,
     WorkerEvent,
+    WorkerOptions,
     WorkerStats,
 )
 
@@ -171,6 +172,7 @@ __all__ = [
     "UnexpectedResponse",
     "ValidationException",
     "WorkerEvent",
+    "WorkerOptions",
     "WorkerStats",
     "converter",
 ]

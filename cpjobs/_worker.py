@@ -35,9 +35,10 @@ from collections.abc import (
     Sequence,
 )
 from types import FrameType
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypedDict, TypeVar
 
 import attrs
+from typing_extensions import Unpack
 
 from ._backoff import Backoff
 from ._client import JobsClient
@@ -86,6 +87,7 @@ __all__ = [
     "ThirdPartyJobHandler",
     "ThirdPartyJobWorker",
     "WorkerEvent",
+    "WorkerOptions",
     "WorkerStats",
 ]
 
@@ -113,6 +115,25 @@ DEFAULT_MAX_CONCURRENCY: Final = 8
 #: `_CANCEL_WAIT` seconds, and left behind after `_CANCEL_ROUNDS` of them.
 _CANCEL_WAIT: Final = 5.0
 _CANCEL_ROUNDS: Final = 3
+
+
+#: Waits after empty or failed polls: see `Backoff` for its defaults.
+DEFAULT_POLL_BACKOFF: Final = Backoff()
+
+
+class WorkerOptions(TypedDict, total=False):
+    """The keyword options both workers take (see `JobWorker`)."""
+
+    max_concurrency: int
+    poll_backoff: Backoff
+    retry_backoff: Backoff
+    retry_attempts: int
+    shutdown_grace: float
+    owns_client: bool
+    on_event: Callable[[WorkerEvent], object] | None
+    sleep: Callable[[float], Awaitable[object]]
+    clock: Callable[[], float]
+    rng: random.Random | None
 
 
 # --- observability ---------------------------------------------------------
@@ -509,16 +530,16 @@ class _Worker(Generic[PolledT, JobT]):
         action_type_id: ActionTypeId,
         handler: Callable[[JobT, JobContext], Awaitable[Outcome | None]],
         *,
-        max_concurrency: int,
-        poll_backoff: Backoff,
-        retry_backoff: Backoff,
-        retry_attempts: int,
-        shutdown_grace: float,
-        owns_client: bool,
-        on_event: Callable[[WorkerEvent], object] | None,
-        sleep: Callable[[float], Awaitable[object]],
-        clock: Callable[[], float],
-        rng: random.Random | None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        poll_backoff: Backoff = DEFAULT_POLL_BACKOFF,
+        retry_backoff: Backoff = DEFAULT_RETRY_BACKOFF,
+        retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
+        shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE,
+        owns_client: bool = False,
+        on_event: Callable[[WorkerEvent], object] | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
         name = type(self).__name__
         if action_type_id.owner is not self._owner:
@@ -1112,36 +1133,13 @@ class JobWorker(_Worker[Job, Job]):
         handler: JobHandler,
         *,
         query_param: Mapping[str, str] | None = None,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-        poll_backoff: Backoff = Backoff(),  # noqa: B008  (frozen, shared safely)
-        retry_backoff: Backoff = DEFAULT_RETRY_BACKOFF,
-        retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
-        shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE,
-        owns_client: bool = False,
-        on_event: Callable[[WorkerEvent], object] | None = None,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
+        **options: Unpack[WorkerOptions],
     ) -> None:
-        super().__init__(
-            client,
-            action_type_id,
-            handler,
-            max_concurrency=max_concurrency,
-            poll_backoff=poll_backoff,
-            retry_backoff=retry_backoff,
-            retry_attempts=retry_attempts,
-            shutdown_grace=shutdown_grace,
-            owns_client=owns_client,
-            on_event=on_event,
-            sleep=sleep,
-            clock=clock,
-            rng=rng,
-        )
+        super().__init__(client, action_type_id, handler, **options)
         # Check the poll request now, not at the first poll.
         self._query_param = PollForJobsInput(
             action_type_id=action_type_id,
-            max_batch_size=max_concurrency,
+            max_batch_size=self._max_concurrency,
             query_param=query_param,
         ).query_param
 
@@ -1245,35 +1243,11 @@ class ThirdPartyJobWorker(_Worker[ThirdPartyJob, ThirdPartyJobDetails]):
         action_type_id: ActionTypeId,
         handler: ThirdPartyJobHandler,
         client_tokens: ClientTokenProvider,
-        *,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-        poll_backoff: Backoff = Backoff(),  # noqa: B008
-        retry_backoff: Backoff = DEFAULT_RETRY_BACKOFF,
-        retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
-        shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE,
-        owns_client: bool = False,
-        on_event: Callable[[WorkerEvent], object] | None = None,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
+        **options: Unpack[WorkerOptions],
     ) -> None:
-        super().__init__(
-            client,
-            action_type_id,
-            handler,
-            max_concurrency=max_concurrency,
-            poll_backoff=poll_backoff,
-            retry_backoff=retry_backoff,
-            retry_attempts=retry_attempts,
-            shutdown_grace=shutdown_grace,
-            owns_client=owns_client,
-            on_event=on_event,
-            sleep=sleep,
-            clock=clock,
-            rng=rng,
-        )
+        super().__init__(client, action_type_id, handler, **options)
         PollForThirdPartyJobsInput(
-            action_type_id=action_type_id, max_batch_size=max_concurrency
+            action_type_id=action_type_id, max_batch_size=self._max_concurrency
         )
         self._client_tokens = client_tokens
 

@@ -131,6 +131,8 @@ async def workers(client: cpjobs.JobsClient, tokens: dict[str, str]) -> None:
     assert_type(stats, cpjobs.WorkerStats)
     assert_type(stats.in_flight, int)
 
+    cpjobs.JobWorker(client, BUILD, handler, max_concurency=4)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+
     provider: cpjobs.ClientTokenProvider = tokens.get
     partner = cpjobs.ThirdPartyJobWorker(client, BUILD, deploy, provider)
     partner.stop()
