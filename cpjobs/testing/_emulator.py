@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 __all__ = ["CodePipelineEmulator"]
 
 _HOST: Final = "127.0.0.1"
+#: How long `reset` waits for the calls being answered to end.
+_RESET_WAIT: Final = 10.0
 _FINAL: Final = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT})
 
 
@@ -166,6 +168,7 @@ class CodePipelineEmulator:
         self._service = JobService(self.clock)
         self._faults = Faults()
         self._server: _Server | None = None
+        self._app: JobsMiddleware | None = None
         self._aws_lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._bucket_ready = False
@@ -214,7 +217,7 @@ class CodePipelineEmulator:
             await asyncio.to_thread(emulator._stop)
 
     def _start(self, port: int) -> None:
-        app = JobsMiddleware(self._service, self._faults, _moto_app())
+        app = self._app = JobsMiddleware(self._service, self._faults, _moto_app())
         self._server = _Server(app, port)
         self._server.start()
 
@@ -287,8 +290,12 @@ class CodePipelineEmulator:
 
         Objects already in S3 stay (their keys are unique per job).
         """
+        self._faults.clear()  # ends the delays under way
+        # A call still being answered (a poll its worker gave up on, say)
+        # would otherwise land in the state of whatever comes next.
+        if self._app is not None and not self._app.wait_idle(_RESET_WAIT):
+            raise RuntimeError(f"calls still being answered after {_RESET_WAIT} s")
         self._service.reset()
-        self._faults.clear()
         with self._clock_lock:
             self._offset = 0.0
 

@@ -120,6 +120,13 @@ class JobsMiddleware:
         self._service = service
         self._faults = faults
         self._moto_app = moto_app
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no CodePipeline call is being answered; whether none is."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -127,7 +134,18 @@ class JobsMiddleware:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if not target.startswith(TARGET_PREFIX):
             return self._moto_app(environ, start_response)
-        operation = target[len(TARGET_PREFIX) :]
+        with self._idle:
+            self._in_flight += 1
+        try:
+            return self._answer(target[len(TARGET_PREFIX) :], environ, start_response)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _answer(
+        self, operation: str, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
         fault = self._faults.take(operation)
         if fault is not None:
             self._read(environ)  # leave a kept-alive connection ready for the next
