@@ -516,6 +516,13 @@ class _Skip(Exception):
         self.error = error
 
 
+def _require_in_progress(status: JobStatus | None, extra: dict[str, Any]) -> None:
+    """Raise `_Skip` unless the acknowledged job is ours to work (InProgress)."""
+    if status is not JobStatus.IN_PROGRESS:
+        logger.debug("race lost: job is %s", status, extra=extra)
+        raise _Skip(SkipReason.RACE_LOST)
+
+
 # --- the runtime -------------------------------------------------------------
 
 
@@ -1173,9 +1180,7 @@ class JobWorker(_Worker[Job, Job]):
         except CPJobsError as error:
             logger.warning("acknowledging failed: %s", error, extra=extra)
             raise _Skip(SkipReason.CLAIM_FAILED, error) from None
-        if ack.status is not JobStatus.IN_PROGRESS:
-            logger.debug("race lost: job is %s", ack.status, extra=extra)
-            raise _Skip(SkipReason.RACE_LOST)
+        _require_in_progress(ack.status, extra)
 
         async def refresh() -> AnyJobData | None:
             output = await self._retrying(
@@ -1323,9 +1328,7 @@ class ThirdPartyJobWorker(_Worker[ThirdPartyJob, ThirdPartyJobDetails]):
         except CPJobsError as error:
             logger.warning("claiming failed: %s", error, extra=extra)
             raise _Skip(SkipReason.CLAIM_FAILED, error) from None
-        if ack.status is not JobStatus.IN_PROGRESS:
-            logger.debug("race lost: job is %s", ack.status, extra=extra)
-            raise _Skip(SkipReason.RACE_LOST)
+        _require_in_progress(ack.status, extra)
 
         async def refresh() -> AnyJobData | None:
             fresh = await details()
