@@ -6,6 +6,7 @@ Messages quote a value only where the validator is told it is not secret.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -20,6 +21,12 @@ Validator = Callable[[Any, "attrs.Attribute[T]", T], None]
 
 def _field_name(instance: object, attribute: attrs.Attribute[Any]) -> str:
     return f"{type(instance).__name__}.{attribute.name}"
+
+
+def a_type(value: object) -> str:
+    """``a str``, ``an int``: the type of ``value`` with its article."""
+    name = type(value).__name__
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
 
 
 def _check_length(name: str, value: str, min_len: int, max_len: int | None) -> None:
@@ -56,7 +63,7 @@ def text(
     def validate(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
         name = _field_name(instance, attribute)
         if not isinstance(value, str):
-            raise InvalidField(name, f"is a {type(value).__name__}", "a string")
+            raise InvalidField(name, f"is {a_type(value)}", "a string")
         _check_length(name, value, min_len, max_len)
         if compiled is not None:
             _check_pattern(name, value, compiled, quote=quote)
@@ -73,7 +80,7 @@ def integer(min_value: int, max_value: int | None = None) -> Validator[int]:
     def validate(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
         name = _field_name(instance, attribute)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidField(name, f"is a {type(value).__name__}", "an integer")
+            raise InvalidField(name, f"is {a_type(value)}", "an integer")
         if value < min_value or (max_value is not None and value > max_value):
             raise InvalidField(name, f"is {value}", limit)
 
@@ -131,7 +138,7 @@ def instance_of(cls: type[T]) -> Validator[T]:
         if not isinstance(value, cls):
             raise InvalidField(
                 _field_name(instance, attribute),
-                f"is a {type(value).__name__}",
+                f"is {a_type(value)}",
                 f"an instance of {cls.__name__}",
             )
 
@@ -148,3 +155,43 @@ def optional(validator: Validator[T]) -> Validator[T | None]:
             validator(instance, attribute, value)  # type: ignore[arg-type]
 
     return validate
+
+
+def number(min_value: float, *, above: bool = False) -> Validator[float]:
+    """An int or float of at least ``min_value`` (more than it, if ``above``)."""
+    limit = f"a number {'>' if above else '>='} {min_value}"
+
+    def validate(
+        instance: object, attribute: attrs.Attribute[float], value: float
+    ) -> None:
+        name = _field_name(instance, attribute)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidField(name, f"is {a_type(value)}", limit)
+        if not (value > min_value if above else value >= min_value):
+            raise InvalidField(name, f"is {value}", limit)
+
+    return validate
+
+
+def function(what: str, *, coroutine: bool | None = None) -> Validator[Any]:
+    """A callable; ``coroutine`` says whether it must (not) be an async function.
+
+    ``what`` says what is wanted, for the message.
+    """
+
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        name = _field_name(instance, attribute)
+        if not callable(value):
+            raise InvalidField(name, f"is {a_type(value)}", what)
+        if coroutine is not None and is_async_function(value) is not coroutine:
+            kind = "an async function" if not coroutine else "not an async function"
+            raise InvalidField(name, f"is {kind}", what)
+
+    return validate
+
+
+def is_async_function(value: object) -> bool:
+    """Whether calling ``value`` returns a coroutine: ``async def``, or its partial."""
+    return inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(
+        getattr(value, "__call__", None)  # noqa: B004  (an object with async __call__)
+    )
