@@ -51,9 +51,16 @@ PolledT = TypeVar("PolledT", Job, ThirdPartyJob)
 class Skip(Exception):
     """A polled job is not worked; raised by a claim."""
 
-    def __init__(self, reason: SkipReason, error: CPJobsError | None = None) -> None:
+    def __init__(
+        self,
+        reason: SkipReason,
+        error: CPJobsError | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self.reason = reason
         self.error = error
+        #: The job's log ``extra``, once known: where it comes from.
+        self.extra = extra
 
 
 class Claimed(abc.ABC, Generic[JobT]):
@@ -218,7 +225,7 @@ def _require_in_progress(status: JobStatus | None, extra: dict[str, Any]) -> Non
     """Raise `Skip` unless the acknowledged job is ours to work (InProgress)."""
     if status is not JobStatus.IN_PROGRESS:
         logger.debug("race lost: job is %s", status, extra=extra)
-        raise Skip(SkipReason.RACE_LOST)
+        raise Skip(SkipReason.RACE_LOST, None, extra)
 
 
 class JobSource(abc.ABC, Generic[PolledT, JobT]):
@@ -284,10 +291,10 @@ class CustomJobs(JobSource[Job, Job]):
             )
         except InvalidNonce as error:
             logger.debug("race lost: %s", error, extra=extra)
-            raise Skip(SkipReason.RACE_LOST, error) from None
+            raise Skip(SkipReason.RACE_LOST, error, extra) from None
         except CPJobsError as error:
             logger.warning("acknowledging failed: %s", error, extra=extra)
-            raise Skip(SkipReason.CLAIM_FAILED, error) from None
+            raise Skip(SkipReason.CLAIM_FAILED, error, extra) from None
         _require_in_progress(ack.status, extra)
 
         async def fetch() -> AnyJobData | None:
@@ -347,10 +354,10 @@ class ThirdPartyJobs(JobSource[ThirdPartyJob, ThirdPartyJobDetails]):
                 type(error).__name__,
                 extra=extra,
             )
-            raise Skip(SkipReason.CLAIM_FAILED) from None
+            raise Skip(SkipReason.CLAIM_FAILED, None, extra) from None
         if not isinstance(token, str):
             logger.warning("unknown client id %s: job skipped", client_id, extra=extra)
-            raise Skip(SkipReason.UNKNOWN_CLIENT)
+            raise Skip(SkipReason.UNKNOWN_CLIENT, None, extra)
         return token
 
     async def claim(self, item: ThirdPartyJob) -> ClaimedThirdPartyJob:
@@ -378,7 +385,7 @@ class ThirdPartyJobs(JobSource[ThirdPartyJob, ThirdPartyJobDetails]):
             nonce = job.nonce if job is not None else None
             if job is None or nonce is None:
                 logger.warning("job details without a nonce", extra=extra)
-                raise Skip(SkipReason.CLAIM_FAILED)
+                raise Skip(SkipReason.CLAIM_FAILED, None, extra)
             extra = job_extra(job_id, job.data)
             ack = await retrier.call(
                 extra,
@@ -391,13 +398,13 @@ class ThirdPartyJobs(JobSource[ThirdPartyJob, ThirdPartyJobDetails]):
             logger.error(
                 "client token rejected for client %s: %s", client_id, error, extra=extra
             )
-            raise Skip(SkipReason.INVALID_CLIENT_TOKEN, error) from None
+            raise Skip(SkipReason.INVALID_CLIENT_TOKEN, error, extra) from None
         except InvalidNonce as error:
             logger.debug("race lost: %s", error, extra=extra)
-            raise Skip(SkipReason.RACE_LOST, error) from None
+            raise Skip(SkipReason.RACE_LOST, error, extra) from None
         except CPJobsError as error:
             logger.warning("claiming failed: %s", error, extra=extra)
-            raise Skip(SkipReason.CLAIM_FAILED, error) from None
+            raise Skip(SkipReason.CLAIM_FAILED, error, extra) from None
         _require_in_progress(ack.status, extra)
 
         async def fetch() -> AnyJobData | None:

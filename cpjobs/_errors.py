@@ -56,6 +56,7 @@ __all__ = [
     "TransportError",
     "UnexpectedResponse",
     "ValidationException",
+    "may_have_landed",
 ]
 
 
@@ -148,7 +149,8 @@ class ServiceError(CPJobsError):
 
     codes: ClassVar[tuple[str, ...]] = ()
     #: Whether errors of this class are transient; ``None`` (codes without
-    #: a class of their own) decides by the HTTP status: 5xx is transient.
+    #: a class of their own) decides as botocore's ``standard`` retry mode
+    #: does: by the code, then by the HTTP status (429, 500, 502, 503, 504).
     transient: ClassVar[bool | None] = None
 
     def __init__(
@@ -172,7 +174,12 @@ class ServiceError(CPJobsError):
         """Whether sending the same request again may succeed."""
         if self.transient is not None:
             return self.transient
-        return self.http_status is not None and self.http_status >= 500
+        return self.code in _TRANSIENT_CODES or self.http_status in _TRANSIENT_STATUSES
+
+    @property
+    def throttled(self) -> bool:
+        """Whether the service refused the call to slow the caller down."""
+        return self.code in Throttled.codes or self.http_status == _TOO_MANY_REQUESTS
 
 
 class ActionTypeNotFound(ServiceError):
@@ -227,15 +234,22 @@ class OutputVariablesSizeExceeded(ServiceError):
 class Throttled(ServiceError):
     """The service asks to slow down."""
 
+    # botocore's standard retry mode's throttling codes (retries/standard.py).
     codes = (
-        "ThrottlingException",
         "Throttling",
+        "ThrottlingException",
         "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
         "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
         "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
     )
     transient = True
 
@@ -246,6 +260,14 @@ class ValidationException(ServiceError):
     codes = ("ValidationException",)
     transient = False
 
+
+# botocore's standard retry mode's transient codes and statuses
+# (retries/standard.py), and 429 (Too Many Requests) whatever its code.
+_TRANSIENT_CODES: Final = frozenset(
+    {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"}
+)
+_TOO_MANY_REQUESTS: Final = 429
+_TRANSIENT_STATUSES: Final = frozenset({_TOO_MANY_REQUESTS, 500, 502, 503, 504})
 
 _ERROR_CLASSES: Final[dict[str, type[ServiceError]]] = {
     code: cls
@@ -296,3 +318,14 @@ def translate(error: Exception, operation: str) -> CPJobsError | None:
     if isinstance(error, _CREDENTIAL_PROVIDER_ERRORS):
         return CredentialsError(operation, str(error), retryable=True)
     return None
+
+
+def may_have_landed(error: CPJobsError) -> bool:
+    """Whether the call that failed with ``error`` may have been applied anyway.
+
+    A lost answer (a timeout, a dropped connection) or a server error may
+    follow a call the service applied; a throttled call was refused unread.
+    """
+    if isinstance(error, TransportError):
+        return True
+    return isinstance(error, ServiceError) and error.retryable and not error.throttled

@@ -183,8 +183,10 @@ async def test_cancellation_inside_the_handler_is_a_crash(
     [
         lambda secret: json.dumps({"password": secret}),
         lambda secret: f"https://user:{urllib.parse.quote(secret, safe='')}@host/",
+        lambda secret: f"https://host/{urllib.parse.quote(secret)}",
+        lambda secret: json.dumps({"password": secret}, ensure_ascii=False),
     ],
-    ids=["json", "url"],
+    ids=["json", "url", "quote", "json-unicode"],
 )
 async def test_escaped_secrets_are_redacted(
     emulator: CodePipelineEmulator,
@@ -205,3 +207,85 @@ async def test_escaped_secrets_are_redacted(
     assert details is not None
     assert "***" in details.message
     assert "zq" not in details.message
+
+
+async def test_secret_across_the_message_limit_is_cut_whole(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A secret the 5000-character cut would split is cut off whole, not shown in part."""
+    job_id = emulator.enqueue_job(action_type, configuration={"Password": SECRET})
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        raise ValueError("y" * 4970 + ctx.configuration["Password"] * 1000)
+
+    await Harness(finish=1).work(JobWorker, jobs_client, action_type, handler)
+
+    details = emulator.job(job_id).failure_details
+    assert details is not None
+    assert "ValueError: " + "y" * 4970 + "..." == details.message
+
+
+async def test_configuration_repr_hides_secret_values(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """Without knowing which properties are secret, every value is shown as ***."""
+    emulator.enqueue_job(
+        action_type, configuration={"Password": SECRET, "Glob": "**/*.py"}
+    )
+    shown: list[str] = []
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        shown.append(repr(ctx.configuration))
+
+    await Harness(finish=1).work(JobWorker, jobs_client, action_type, handler)
+
+    assert ["{'Password': '***', 'Glob': '***'}"] == shown
+
+
+async def test_named_secret_properties_are_the_only_ones_hidden(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """With ``secret_properties`` named, other values show in reprs and reports."""
+    job_id = emulator.enqueue_job(
+        action_type, configuration={"Password": SECRET, "Glob": "**/*.py"}
+    )
+    shown: list[str] = []
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        shown.append(repr(ctx.configuration))
+        raise ValueError(f"{ctx.configuration['Glob']} {ctx.configuration['Password']}")
+
+    await Harness(finish=1).work(
+        JobWorker, jobs_client, action_type, handler, secret_properties={"Password"}
+    )
+
+    details = emulator.job(job_id).failure_details
+    assert details is not None
+    assert ["{'Password': '***', 'Glob': '**/*.py'}"] == shown
+    assert "ValueError: **/*.py ***" == details.message
+
+
+async def test_rejected_success_log_is_redacted(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    action_type: ActionTypeId,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The service's message quoting a secret is redacted in the log and the failure."""
+    job_id = emulator.enqueue_job(action_type, configuration={"Password": SECRET})
+    emulator.inject_fault(
+        "PutJobSuccessResult",
+        code="ValidationException",
+        message=f"value {SECRET} is not allowed",
+    )
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        return None
+
+    await Harness(finish=1).work(JobWorker, jobs_client, action_type, handler)
+
+    details = emulator.job(job_id).failure_details
+    assert details is not None
+    assert "value *** is not allowed" in details.message
+    assert "success rejected" in caplog.text
+    assert SECRET not in caplog.text

@@ -129,6 +129,11 @@ async def test_a_job_resets_the_backoff(
         ("ThrottlingException", 400),
         ("InternalFailure", 500),
         ("ServiceUnavailable", 503),
+        ("RequestTimeout", 400),
+        ("RequestTimeoutException", 400),
+        ("PriorRequestNotComplete", 400),
+        ("SlowDown", 429),
+        ("BadGateway", 502),
     ],
 )
 async def test_poll_faults_back_off(
@@ -138,7 +143,11 @@ async def test_poll_faults_back_off(
     code: str,
     status: int,
 ) -> None:
-    """Throttled and 5xx polls are counted, waited out with backoff, then work goes on."""
+    """Throttled and transient polls are counted, waited out, then work goes on.
+
+    Transient as botocore's standard retry mode has it: its throttling and
+    timeout codes, 429, 500, 502, 503 and 504. None of them ends `run`.
+    """
     job_id = emulator.enqueue_job(action_type)
     emulator.inject_fault("PollForJobs", code=code, status=status, count=3)
     harness = Harness(finish=1)

@@ -240,3 +240,21 @@ async def test_third_party_credentials_refresh(
     assert first != fresh
     assert 2 == emulator.calls("GetThirdPartyJobDetails")
     assert JobStatus.SUCCEEDED == emulator.job(job_id).status
+
+
+async def test_client_tokens_as_a_mapping(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    third_party_type: ActionTypeId,
+) -> None:
+    """A plain dict of client tokens works as the token provider."""
+    job_id, client_id, token = emulator.enqueue_third_party_job(third_party_type)
+
+    async def handler(job: ThirdPartyJobDetails, ctx: JobContext) -> None:
+        return None
+
+    await Harness(finish=1).work(
+        ThirdPartyJobWorker, jobs_client, third_party_type, handler, {client_id: token}
+    )
+
+    assert JobStatus.SUCCEEDED == emulator.job(job_id).status
