@@ -66,6 +66,11 @@ logger = logging.getLogger("cpjobs.worker")
 #: ``cancel_wait`` seconds, and left behind after this many rounds.
 _CANCEL_ROUNDS: Final = 3
 
+#: What a handler that returns None reports (outcomes are immutable).
+_PLAIN_SUCCESS: Final = Success()
+#: The debug line for each way a job ends, made once.
+_ENDED: Final = {result: f"job {result.value}" for result in JobResult}
+
 PolledT = TypeVar("PolledT", Job, ThirdPartyJob)
 JobT = TypeVar("JobT", Job, ThirdPartyJobDetails)
 _R = TypeVar("_R")
@@ -89,6 +94,7 @@ class Runtime(Generic[PolledT, JobT]):
         self._settings = settings
         self._recorder = recorder
         self._counters = recorder.counters
+        self._clock = settings.clock
         self._tasks: set[asyncio.Task[None]] = set()
         #: The job tasks whose handler runs, with their job and start time.
         self._in_handler: dict[asyncio.Task[Any], tuple[Claimed[JobT], float]] = {}
@@ -167,6 +173,10 @@ class Runtime(Generic[PolledT, JobT]):
             if free <= 0:
                 self._slot_freed.clear()
                 await self._slot_freed.wait()
+                if len(self._tasks) > 0:
+                    # Jobs ending in the same loop turn free their slots in
+                    # the next one: let them, so one poll asks for them all.
+                    await asyncio.sleep(0)
                 continue
             counters.polls += 1
             try:
@@ -255,7 +265,7 @@ class Runtime(Generic[PolledT, JobT]):
         except Skip as skip:
             self._skipped(self._source.polled_id(item), skip)
             return
-        started = self._settings.clock()
+        started = self._clock()
         if self._abandoning:
             # Acknowledged after the grace period: report without working.
             await self._report(claimed, self._abandoned(claimed), started)
@@ -304,7 +314,7 @@ class Runtime(Generic[PolledT, JobT]):
         finally:
             del self._in_handler[task]
         if result is None:
-            return Success()
+            return _PLAIN_SUCCESS
         if isinstance(result, (Success, Continue, Failure)):
             return result
         return self._crashed(
@@ -373,7 +383,7 @@ class Runtime(Generic[PolledT, JobT]):
     ) -> None:
         """Count, log and tell of a job's end."""
         self._counters.count_result(result)
-        logger.debug("job %s", result.value, extra=claimed.extra)
+        logger.debug(_ENDED[result], extra=claimed.extra)
         recorder = self._recorder
         if recorder.listening:
             recorder.emit(
@@ -381,7 +391,7 @@ class Runtime(Generic[PolledT, JobT]):
                     job_id=claimed.job_id,
                     result=result,
                     failure_type=failure_type,
-                    duration=self._settings.clock() - started,
+                    duration=self._clock() - started,
                     **origin(claimed.extra),
                 )
             )
