@@ -9,6 +9,12 @@ import attrs
 
 from ._backoff import Backoff
 from ._client import JobsClient, JobStream
+from ._context import (
+    ClientTokenProvider,
+    JobContext,
+    JobHandler,
+    ThirdPartyJobHandler,
+)
 from ._converter import converter
 from ._errors import (
     ActionTypeNotFound,
@@ -32,6 +38,18 @@ from ._errors import (
     TransportError,
     UnexpectedResponse,
     ValidationException,
+)
+from ._events import (
+    JobFinished,
+    JobResult,
+    JobSkipped,
+    JobStarted,
+    Polled,
+    PollFailed,
+    RetryScheduled,
+    SkipReason,
+    WorkerEvent,
+    WorkerStats,
 )
 from ._models import (
     AcknowledgeJobInput,
@@ -87,26 +105,9 @@ from ._models import (
     ThirdPartyJobData,
     ThirdPartyJobDetails,
 )
+from ._options import WorkerOptions
 from ._outcomes import Continue, Failure, Outcome, Success
-from ._worker import (
-    ClientTokenProvider,
-    JobContext,
-    JobFinished,
-    JobHandler,
-    JobResult,
-    JobSkipped,
-    JobStarted,
-    JobWorker,
-    Polled,
-    PollFailed,
-    RetryScheduled,
-    SkipReason,
-    ThirdPartyJobHandler,
-    ThirdPartyJobWorker,
-    WorkerEvent,
-    WorkerOptions,
-    WorkerStats,
-)
+from ._worker import JobWorker, ThirdPartyJobWorker
 
 __all__ = [
     "AWSSessionCredentials",
