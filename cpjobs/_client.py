@@ -343,7 +343,7 @@ class JobsClient:
     async def create_custom_action_type(
         self,
         *,
-        category: ActionCategory,
+        category: ActionCategory | str,
         provider: str,
         version: str,
         input_artifact_details: ArtifactDetails,
@@ -375,7 +375,7 @@ class JobsClient:
         )
 
     async def delete_custom_action_type(
-        self, *, category: ActionCategory, provider: str, version: str
+        self, *, category: ActionCategory | str, provider: str, version: str
     ) -> None:
         """Delete a version of a custom action type; it cannot be created again."""
         request = DeleteCustomActionTypeInput(
@@ -386,7 +386,7 @@ class JobsClient:
     async def list_action_types(
         self,
         *,
-        action_owner_filter: ActionOwner | None = None,
+        action_owner_filter: ActionOwner | str | None = None,
         next_token: str | None = None,
         region_filter: str | None = None,
     ) -> ListActionTypesOutput:
@@ -403,7 +403,7 @@ class JobsClient:
     async def action_types(
         self,
         *,
-        action_owner_filter: ActionOwner | None = None,
+        action_owner_filter: ActionOwner | str | None = None,
         region_filter: str | None = None,
     ) -> AsyncIterator[ActionType]:
         """Every action type, page after page: ``async for t in client.action_types()``."""

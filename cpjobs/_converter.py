@@ -27,6 +27,7 @@ from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._models import (
+    ENUM_CONVERTERS,
     ActionCategory,
     ActionConfigurationPropertyType,
     ActionOwner,
@@ -300,7 +301,8 @@ def _set_slots_lines(cls: type[Any], namespace: dict[str, Any]) -> list[str]:
     lines = ["o = __new(__cl)"]
     for field in attrs.fields(cls):
         value = f"v_{field.name}"
-        if field.converter is not None:
+        # An enum field's hook already made the member.
+        if field.converter is not None and field.converter not in ENUM_CONVERTERS:
             namespace[f"__convert_{field.name}"] = field.converter
             value = f"__convert_{field.name}({value})"
         namespace[f"__set_{field.name}"] = cls.__dict__[field.name].__set__
