@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import linecache
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar, get_args
 
 import attrs
@@ -97,9 +97,9 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         # AWS timestamps are UTC; a string without an offset is taken as UTC.
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     _wrong_type("value", value, "a datetime, an ISO 8601 string or epoch seconds")
 
 

@@ -15,10 +15,9 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 import attrs
-from typing_extensions import Self
 
 from . import _validators as v
 from ._errors import InvalidField
@@ -83,7 +82,7 @@ __all__ = [
 # --- enums -------------------------------------------------------------------
 
 
-class _OpenEnum(str, enum.Enum):
+class _OpenEnum(enum.StrEnum):
     """A str enum that also holds values it does not know yet.
 
     ``ActionCategory("Quantum")`` is an `ActionCategory` whose name is

@@ -6,8 +6,7 @@ Not collected by pytest: it is read by the type checkers only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from typing_extensions import assert_type
+from typing import assert_type
 
 import cpjobs
 
