@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from typing import Any
 
 import attrs
@@ -218,8 +217,6 @@ def _present_classes_as_public() -> None:
         if attrs.has(obj):
             # Resolve annotations while their module still names them.
             attrs.resolve_types(obj)
-        if isinstance(obj, types.GenericAlias):
-            continue  # JobHandler: on 3.10 it passes isinstance(x, type) too
         if isinstance(obj, type):
             obj.__module__ = __name__
 
