@@ -12,13 +12,18 @@
     ├── UnexpectedResponse            an answer that does not fit the service model
     └── ServiceError                  the service answered with an error code
         ├── ActionTypeNotFound
+        ├── ConcurrentModification    another call changed the action type (retryable)
         ├── InvalidClientToken
         ├── InvalidJob
         ├── InvalidJobState
+        ├── InvalidNextToken
         ├── InvalidNonce
+        ├── InvalidTags
         ├── JobNotFound
+        ├── LimitExceeded
         ├── OutputVariablesSizeExceeded
         ├── Throttled                 ThrottlingException and its relatives
+        ├── TooManyTags
         └── ValidationException       the service rejected the request's shape
 
 A code the service adds later arrives as `ServiceError` itself, with its `code`.
@@ -43,16 +48,21 @@ __all__ = [
     "ActionTypeNotFound",
     "CPJobsError",
     "ClientNotOpen",
+    "ConcurrentModification",
     "CredentialsError",
     "InvalidClientToken",
     "InvalidField",
     "InvalidJob",
     "InvalidJobState",
+    "InvalidNextToken",
     "InvalidNonce",
+    "InvalidTags",
     "JobNotFound",
+    "LimitExceeded",
     "OutputVariablesSizeExceeded",
     "ServiceError",
     "Throttled",
+    "TooManyTags",
     "TransportError",
     "UnexpectedResponse",
     "ValidationException",
@@ -234,7 +244,8 @@ class OutputVariablesSizeExceeded(ServiceError):
 class Throttled(ServiceError):
     """The service asks to slow down."""
 
-    # botocore's standard retry mode's throttling codes (retries/standard.py).
+    # botocore's standard retry mode's throttling codes (retries/standard.py),
+    # but LimitExceededException: CodePipeline means an account limit by it.
     codes = (
         "Throttling",
         "ThrottlingException",
@@ -245,7 +256,6 @@ class Throttled(ServiceError):
         "TransactionInProgressException",
         "RequestLimitExceeded",
         "BandwidthLimitExceeded",
-        "LimitExceededException",
         "RequestThrottled",
         "SlowDown",
         "PriorRequestNotComplete",
@@ -329,3 +339,54 @@ def may_have_landed(error: CPJobsError) -> bool:
     if isinstance(error, TransportError):
         return True
     return isinstance(error, ServiceError) and error.retryable and not error.throttled
+
+
+# --- custom action types -------------------------------------------------------
+
+
+class ConcurrentModification(ServiceError):
+    """Another call changed the same resource at the same time; try again."""
+
+    codes = ("ConcurrentModificationException",)
+    transient = True
+
+
+class InvalidNextToken(ServiceError):
+    """The pagination token is not one the service handed out."""
+
+    codes = ("InvalidNextTokenException",)
+    transient = False
+
+
+class InvalidTags(ServiceError):
+    """A tag's key or value is not accepted."""
+
+    codes = ("InvalidTagsException",)
+    transient = False
+
+
+class LimitExceeded(ServiceError):
+    """An account limit is reached (e.g. the number of custom action types)."""
+
+    codes = ("LimitExceededException",)
+    transient = False
+
+
+class TooManyTags(ServiceError):
+    """The resource would have more tags than allowed."""
+
+    codes = ("TooManyTagsException",)
+    transient = False
+
+
+_ERROR_CLASSES.update(
+    (code, cls)
+    for cls in (
+        ConcurrentModification,
+        InvalidNextToken,
+        InvalidTags,
+        LimitExceeded,
+        TooManyTags,
+    )
+    for code in cls.codes
+)

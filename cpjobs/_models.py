@@ -12,11 +12,12 @@ the service's limits; what the service sends is taken as it comes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any, Self, TypeVar, cast
 
 import attrs
-from typing_extensions import Self
 
 from . import _validators as v
 from ._errors import InvalidField
@@ -30,13 +31,21 @@ __all__ = [
     "AcknowledgeThirdPartyJobOutput",
     "ActionCategory",
     "ActionConfiguration",
+    "ActionConfigurationProperty",
+    "ActionConfigurationPropertyType",
     "ActionContext",
     "ActionOwner",
+    "ActionType",
     "ActionTypeId",
+    "ActionTypeSettings",
     "Artifact",
+    "ArtifactDetails",
     "ArtifactLocation",
     "ArtifactLocationType",
+    "CreateCustomActionTypeInput",
+    "CreateCustomActionTypeOutput",
     "CurrentRevision",
+    "DeleteCustomActionTypeInput",
     "EncryptionKey",
     "EncryptionKeyType",
     "ExecutionDetails",
@@ -50,6 +59,8 @@ __all__ = [
     "JobData",
     "JobDetails",
     "JobStatus",
+    "ListActionTypesInput",
+    "ListActionTypesOutput",
     "PipelineContext",
     "PollForJobsInput",
     "PollForJobsOutput",
@@ -61,6 +72,7 @@ __all__ = [
     "PutThirdPartyJobSuccessResultInput",
     "S3ArtifactLocation",
     "StageContext",
+    "Tag",
     "ThirdPartyJob",
     "ThirdPartyJobData",
     "ThirdPartyJobDetails",
@@ -70,7 +82,7 @@ __all__ = [
 # --- enums -------------------------------------------------------------------
 
 
-class _OpenEnum(str, enum.Enum):
+class _OpenEnum(enum.StrEnum):
     """A str enum that also holds values it does not know yet.
 
     ``ActionCategory("Quantum")`` is an `ActionCategory` whose name is
@@ -152,6 +164,82 @@ class FailureType(_OpenEnum):
     SYSTEM_UNAVAILABLE = "SystemUnavailable"
 
 
+class ActionConfigurationPropertyType(_OpenEnum):
+    """The type of a custom action's configuration property."""
+
+    STRING = "String"
+    NUMBER = "Number"
+    BOOLEAN = "Boolean"
+
+
+# --- enum fields take members or their strings ---------------------------------
+
+E = TypeVar("E", bound=_OpenEnum)
+
+
+def _as_member(enum_type: type[E], value: object) -> E:
+    """The member for a string value (a pseudo-member if unknown).
+
+    Anything else is kept as given, for the field's validator (or the check
+    when the model is sent) to refuse with the field's name.
+    """
+    if isinstance(value, str):
+        return enum_type(value)
+    return cast("E", value)
+
+
+def _to_category(value: ActionCategory | str) -> ActionCategory:
+    return _as_member(ActionCategory, value)
+
+
+def _to_owner(value: ActionOwner | str) -> ActionOwner:
+    return _as_member(ActionOwner, value)
+
+
+def _to_optional_owner(value: ActionOwner | str | None) -> ActionOwner | None:
+    return None if value is None else _as_member(ActionOwner, value)
+
+
+def _to_optional_location_type(
+    value: ArtifactLocationType | str | None,
+) -> ArtifactLocationType | None:
+    return None if value is None else _as_member(ArtifactLocationType, value)
+
+
+def _to_encryption_key_type(value: EncryptionKeyType | str) -> EncryptionKeyType:
+    return _as_member(EncryptionKeyType, value)
+
+
+def _to_optional_status(value: JobStatus | str | None) -> JobStatus | None:
+    return None if value is None else _as_member(JobStatus, value)
+
+
+def _to_failure_type(value: FailureType | str) -> FailureType:
+    return _as_member(FailureType, value)
+
+
+def _to_optional_property_type(
+    value: ActionConfigurationPropertyType | str | None,
+) -> ActionConfigurationPropertyType | None:
+    return None if value is None else _as_member(ActionConfigurationPropertyType, value)
+
+
+#: The converters of enum fields: identities on members, which is what the
+#: converter's structure hooks produce, so it need not call them.
+ENUM_CONVERTERS: frozenset[Callable[[Any], Any]] = frozenset(
+    {
+        _to_category,
+        _to_owner,
+        _to_optional_owner,
+        _to_optional_location_type,
+        _to_encryption_key_type,
+        _to_optional_status,
+        _to_failure_type,
+        _to_optional_property_type,
+    }
+)
+
+
 # --- helpers -----------------------------------------------------------------
 
 _NAME_PATTERN = r"[0-9A-Za-z_-]+"
@@ -170,8 +258,8 @@ class ActionTypeId:
     ``[0-9A-Za-z_-]``) are checked when it is sent, as part of a poll request.
     """
 
-    category: ActionCategory
-    owner: ActionOwner
+    category: ActionCategory = attrs.field(converter=_to_category)
+    owner: ActionOwner = attrs.field(converter=_to_owner)
     provider: str
     version: str
 
@@ -255,7 +343,9 @@ class S3ArtifactLocation:
 class ArtifactLocation:
     """Where an artifact is stored."""
 
-    type: ArtifactLocationType | None = None
+    type: ArtifactLocationType | None = attrs.field(
+        default=None, converter=_to_optional_location_type
+    )
     s3_location: S3ArtifactLocation | None = None
 
 
@@ -273,7 +363,7 @@ class EncryptionKey:
     """The key that encrypts the artifact store."""
 
     id: str
-    type: EncryptionKeyType
+    type: EncryptionKeyType = attrs.field(converter=_to_encryption_key_type)
 
 
 @attrs.frozen(kw_only=True)
@@ -377,7 +467,9 @@ class ExecutionDetails:
 class FailureDetails:
     """Why a job failed."""
 
-    type: FailureType = attrs.field(validator=v.instance_of(FailureType))
+    type: FailureType = attrs.field(
+        converter=_to_failure_type, validator=v.instance_of(FailureType)
+    )
     message: str = attrs.field(validator=v.text(1, 5000))
     external_execution_id: str | None = attrs.field(
         default=None, validator=v.optional(v.text(1, 1500))
@@ -452,7 +544,7 @@ class AcknowledgeJobInput:
 class AcknowledgeJobOutput:
     """The job's status after the acknowledgement."""
 
-    status: JobStatus | None = None
+    status: JobStatus | None = attrs.field(default=None, converter=_to_optional_status)
 
 
 @attrs.frozen(kw_only=True)
@@ -468,7 +560,7 @@ class AcknowledgeThirdPartyJobInput:
 class AcknowledgeThirdPartyJobOutput:
     """The third-party job's status after the acknowledgement."""
 
-    status: JobStatus | None = None
+    status: JobStatus | None = attrs.field(default=None, converter=_to_optional_status)
 
 
 @attrs.frozen(kw_only=True)
@@ -570,3 +662,269 @@ class PutThirdPartyJobFailureResultInput:
     failure_details: FailureDetails = attrs.field(
         validator=v.instance_of(FailureDetails)
     )
+
+
+# --- custom action types -------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ArtifactDetails:
+    """How many input (or output) artifacts an action type takes, 0 to 5."""
+
+    minimum_count: int
+    maximum_count: int
+
+
+@attrs.frozen(kw_only=True)
+class ActionTypeSettings:
+    """The links the console shows for an action type.
+
+    Templates may name ``{Config:Name}`` for a required, non-secret property.
+    """
+
+    third_party_configuration_url: str | None = None
+    entity_url_template: str | None = None
+    execution_url_template: str | None = None
+    revision_url_template: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ActionConfigurationProperty:
+    """A configuration property of a custom action type."""
+
+    name: str
+    required: bool
+    key: bool
+    secret: bool
+    queryable: bool | None = None
+    description: str | None = None
+    type: ActionConfigurationPropertyType | None = attrs.field(
+        default=None, converter=_to_optional_property_type
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ActionType:
+    """An action type as the service describes it."""
+
+    id: ActionTypeId
+    settings: ActionTypeSettings | None = None
+    action_configuration_properties: tuple[ActionConfigurationProperty, ...] | None = (
+        None
+    )
+    input_artifact_details: ArtifactDetails
+    output_artifact_details: ArtifactDetails
+
+
+@attrs.frozen(kw_only=True)
+class Tag:
+    """A tag on a resource."""
+
+    key: str
+    value: str
+
+
+_URL_TEMPLATE_REFERENCE = re.compile(r"\{Config:([^{}]*)\}")
+
+
+def _valid_artifact_counts(
+    instance: ArtifactDetails, attribute: attrs.Attribute[int], value: int
+) -> None:
+    if instance.minimum_count > value:
+        raise InvalidField(
+            f"ArtifactDetails.{attribute.name}",
+            f"is {value}, below minimum_count {instance.minimum_count}",
+            "maximum_count >= minimum_count",
+        )
+
+
+_artifact_count = v.integer(0, 5)
+_valid_artifact_details = v.nested(
+    ArtifactDetails,
+    minimum_count=_artifact_count,
+    maximum_count=attrs.validators.and_(_artifact_count, _valid_artifact_counts),
+)
+_url = v.optional(v.text(1, 2048))
+_valid_settings = v.nested(
+    ActionTypeSettings,
+    third_party_configuration_url=_url,
+    entity_url_template=_url,
+    execution_url_template=_url,
+    revision_url_template=_url,
+)
+_valid_property = v.nested(
+    ActionConfigurationProperty,
+    name=v.text(1, 50),
+    required=v.boolean(),
+    key=v.boolean(),
+    secret=v.boolean(),
+    queryable=v.optional(v.boolean()),
+    description=v.optional(v.text(1, 160)),
+    type=v.optional(v.instance_of(ActionConfigurationPropertyType)),
+)
+_valid_tag = v.nested(Tag, key=v.text(1, 128), value=v.text(0, 256))
+
+
+def _unique_names(
+    instance: object,
+    attribute: attrs.Attribute[tuple[ActionConfigurationProperty, ...]],
+    value: tuple[ActionConfigurationProperty, ...],
+) -> None:
+    names = [prop.name for prop in value]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise InvalidField(
+                f"{type(instance).__name__}.{attribute.name}[{index}].name",
+                f"repeats {name!r}",
+                "unique property names",
+            )
+
+
+def _one_queryable(
+    instance: object,
+    attribute: attrs.Attribute[tuple[ActionConfigurationProperty, ...]],
+    value: tuple[ActionConfigurationProperty, ...],
+) -> None:
+    where = f"{type(instance).__name__}.{attribute.name}"
+    queryable = [i for i, prop in enumerate(value) if prop.queryable]
+    if len(queryable) > 1:
+        raise InvalidField(
+            where, f"has {len(queryable)} queryable properties", "at most one"
+        )
+    for index in queryable:
+        if not value[index].required or value[index].secret:
+            raise InvalidField(
+                f"{where}[{index}].queryable",
+                "is set on a property that is not required or is secret",
+                "a queryable property is required and not secret",
+            )
+
+
+def url_template_problems(
+    settings: ActionTypeSettings,
+    properties: tuple[ActionConfigurationProperty, ...],
+) -> list[tuple[str, str]]:
+    """The (template field, property name) pairs a template may not reference.
+
+    Templates may name only required, non-secret properties.
+    """
+    allowed = {prop.name for prop in properties if prop.required and not prop.secret}
+    return [
+        (field.name, name)
+        for field in attrs.fields(ActionTypeSettings)
+        if field.name.endswith("_template")
+        for name in _URL_TEMPLATE_REFERENCE.findall(getattr(settings, field.name) or "")
+        if name not in allowed
+    ]
+
+
+def _templates_name_allowed_properties(
+    instance: CreateCustomActionTypeInput,
+    attribute: attrs.Attribute[tuple[ActionConfigurationProperty, ...] | None],
+    value: tuple[ActionConfigurationProperty, ...] | None,
+) -> None:
+    # Runs after both fields were checked: settings come first.
+    if instance.settings is None:
+        return
+    for field, name in url_template_problems(instance.settings, value or ()):
+        raise InvalidField(
+            f"CreateCustomActionTypeInput.settings.{field}",
+            f"names {{Config:{name}}}, not a required non-secret property",
+            "templates name only required, non-secret properties",
+        )
+
+
+def _properties(
+    value: Iterable[ActionConfigurationProperty] | None,
+) -> tuple[ActionConfigurationProperty, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _tags(value: Iterable[Tag] | None) -> tuple[Tag, ...] | None:
+    return None if value is None else tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class CreateCustomActionTypeInput:
+    """Create a custom action type (owner ``Custom``).
+
+    Checked against the service's rules on construction: provider and version
+    lengths, 0-5 artifacts, up to 10 properties with unique names, at most one
+    queryable property (required and not secret), URL templates naming only
+    required, non-secret properties.
+    """
+
+    category: ActionCategory = attrs.field(converter=_to_category, validator=_category)
+    provider: str = attrs.field(validator=_provider)
+    version: str = attrs.field(validator=_version)
+    settings: ActionTypeSettings | None = attrs.field(
+        default=None,
+        validator=v.optional(_valid_settings),
+    )
+    configuration_properties: tuple[ActionConfigurationProperty, ...] | None = (
+        attrs.field(
+            default=None,
+            converter=_properties,
+            validator=attrs.validators.and_(
+                v.optional(
+                    attrs.validators.and_(
+                        v.each(_valid_property, max_entries=10),
+                        _unique_names,
+                        _one_queryable,
+                    )
+                ),
+                _templates_name_allowed_properties,
+            ),
+        )
+    )
+    input_artifact_details: ArtifactDetails = attrs.field(
+        validator=_valid_artifact_details
+    )
+    output_artifact_details: ArtifactDetails = attrs.field(
+        validator=_valid_artifact_details
+    )
+    tags: tuple[Tag, ...] | None = attrs.field(
+        default=None,
+        converter=_tags,
+        validator=v.optional(v.each(_valid_tag, max_entries=50)),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class CreateCustomActionTypeOutput:
+    """The action type created, and its tags."""
+
+    action_type: ActionType
+    tags: tuple[Tag, ...] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeleteCustomActionTypeInput:
+    """Delete a version of a custom action type; it cannot be created again."""
+
+    category: ActionCategory = attrs.field(converter=_to_category, validator=_category)
+    provider: str = attrs.field(validator=_provider)
+    version: str = attrs.field(validator=_version)
+
+
+@attrs.frozen(kw_only=True)
+class ListActionTypesInput:
+    """List action types, optionally of one owner; ``next_token`` pages on."""
+
+    action_owner_filter: ActionOwner | None = attrs.field(
+        default=None, converter=_to_optional_owner, validator=v.optional(_owner)
+    )
+    next_token: str | None = attrs.field(
+        default=None, validator=v.optional(v.text(1, 2048, quote=False))
+    )
+    region_filter: str | None = attrs.field(
+        default=None, validator=v.optional(v.text(4, 30))
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ListActionTypesOutput:
+    """A page of action types; ``next_token`` is set when more follow."""
+
+    action_types: tuple[ActionType, ...]
+    next_token: str | None = None

@@ -24,9 +24,9 @@ def _field_name(instance: object, attribute: attrs.Attribute[Any]) -> str:
 
 
 def a_type(value: object) -> str:
-    """``a str``, ``an int``: the type of ``value`` with its article."""
+    """The type of ``value`` with its article: "a str", "an int"."""
     name = type(value).__name__
-    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _check_length(name: str, value: str, min_len: int, max_len: int | None) -> None:
@@ -157,6 +157,20 @@ def optional(validator: Validator[T]) -> Validator[T | None]:
     return validate
 
 
+def boolean() -> Validator[bool]:
+    """A bool (not a truthy string or a number)."""
+
+    def validate(
+        instance: object, attribute: attrs.Attribute[bool], value: bool
+    ) -> None:
+        if not isinstance(value, bool):
+            raise InvalidField(
+                _field_name(instance, attribute), f"is {a_type(value)}", "a bool"
+            )
+
+    return validate
+
+
 def number(min_value: float, *, above: bool = False) -> Validator[float]:
     """An int or float of at least ``min_value`` (more than it, if ``above``)."""
     limit = f"a number {'>' if above else '>='} {min_value}"
@@ -169,6 +183,38 @@ def number(min_value: float, *, above: bool = False) -> Validator[float]:
             raise InvalidField(name, f"is {a_type(value)}", limit)
         if not (value > min_value if above else value >= min_value):
             raise InvalidField(name, f"is {value}", limit)
+
+    return validate
+
+
+def nested(cls: type[T], **fields: Validator[Any]) -> Validator[T]:
+    """An instance of ``cls`` whose named fields pass their validators.
+
+    For shapes that are only checked when they are sent inside a request:
+    errors name the path from the request, e.g.
+    ``CreateCustomActionTypeInput.input_artifact_details.maximum_count``.
+    """
+    model: Any = cls
+    checks = [
+        (field, fields[field.name])
+        for field in attrs.fields(model)
+        if field.name in fields
+    ]
+
+    def validate(instance: object, attribute: attrs.Attribute[T], value: T) -> None:
+        name = _field_name(instance, attribute)
+        if not isinstance(value, cls):
+            raise InvalidField(
+                name, f"is {a_type(value)}", f"an instance of {cls.__name__}"
+            )
+        for field, check in checks:
+            try:
+                check(value, field, getattr(value, field.name))
+            except InvalidField as error:
+                inner = error.field.removeprefix(f"{cls.__name__}.")
+                raise InvalidField(
+                    f"{name}.{inner}", error.problem, error.limit
+                ) from None
 
     return validate
 
@@ -186,6 +232,33 @@ def function(what: str, *, coroutine: bool | None = None) -> Validator[Any]:
         if coroutine is not None and is_async_function(value) is not coroutine:
             kind = "an async function" if not coroutine else "not an async function"
             raise InvalidField(name, f"is {kind}", what)
+
+    return validate
+
+
+def each(validator: Validator[Any], *, max_entries: int) -> Validator[tuple[Any, ...]]:
+    """A tuple of at most ``max_entries`` items, each passing ``validator``."""
+
+    def validate(
+        instance: object,
+        attribute: attrs.Attribute[tuple[Any, ...]],
+        value: tuple[Any, ...],
+    ) -> None:
+        name = _field_name(instance, attribute)
+        if not isinstance(value, tuple):
+            raise InvalidField(name, f"is {a_type(value)}", "a tuple")
+        if len(value) > max_entries:
+            raise InvalidField(
+                name, f"has {len(value)} entries", f"at most {max_entries}"
+            )
+        for index, item in enumerate(value):
+            try:
+                validator(instance, attribute, item)
+            except InvalidField as error:
+                inner = error.field.removeprefix(name)
+                raise InvalidField(
+                    f"{name}[{index}]{inner}", error.problem, error.limit
+                ) from None
 
     return validate
 

@@ -6,8 +6,7 @@ Not collected by pytest: it is read by the type checkers only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from typing_extensions import assert_type
+from typing import assert_type
 
 import cpjobs
 
@@ -146,3 +145,47 @@ async def workers(client: cpjobs.JobsClient, tokens: dict[str, str]) -> None:
     cpjobs.ThirdPartyJobWorker(client, BUILD, deploy, tokens)
     options: cpjobs.WorkerOptions = {"max_concurrency": 2, "shutdown_grace": 5.0}
     cpjobs.JobWorker(client, BUILD, handler, **options)
+
+
+async def action_types(client: cpjobs.JobsClient) -> None:
+    artifacts = cpjobs.ArtifactDetails(minimum_count=0, maximum_count=1)
+    created = await client.create_custom_action_type(
+        category=cpjobs.ActionCategory.TEST,
+        provider="Lint",
+        version="1",
+        input_artifact_details=artifacts,
+        output_artifact_details=artifacts,
+        configuration_properties=[
+            cpjobs.ActionConfigurationProperty(
+                name="Project", required=True, key=True, secret=False, queryable=True
+            )
+        ],
+        tags=[cpjobs.Tag(key="team", value="ci")],
+    )
+    assert_type(created.action_type, cpjobs.ActionType)
+    page = await client.list_action_types(action_owner_filter=cpjobs.ActionOwner.CUSTOM)
+    assert_type(page.next_token, "str | None")
+    async for action_type in client.action_types():
+        assert_type(action_type, cpjobs.ActionType)
+        assert_type(
+            action_type.action_configuration_properties,
+            "tuple[cpjobs.ActionConfigurationProperty, ...] | None",
+        )
+    await client.delete_custom_action_type(
+        category=cpjobs.ActionCategory.TEST, provider="Lint", version="1"
+    )
+
+
+def enums_from_strings() -> None:
+    lint = cpjobs.ActionTypeId(
+        category="Test", owner="Custom", provider="Lint", version="1"
+    )
+    assert_type(lint.category, cpjobs.ActionCategory)
+    assert_type(lint.owner, cpjobs.ActionOwner)
+    details = cpjobs.FailureDetails(type="ConfigurationError", message="no project")
+    assert_type(details.type, cpjobs.FailureType)
+    prop = cpjobs.ActionConfigurationProperty(
+        name="Project", required=True, key=True, secret=False, type="String"
+    )
+    assert_type(prop.type, "cpjobs.ActionConfigurationPropertyType | None")
+    cpjobs.ActionTypeId(category=3, owner="Custom", provider="Lint", version="1")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
