@@ -225,6 +225,16 @@ class InMemoryCodePipeline:
         jobs = [{**self._job, "id": str(uuid.uuid4())} for _ in range(batch)]
         return {"jobs": jobs, "ResponseMetadata": {}}
 
+    async def list_action_types(self, **request: Any) -> dict[str, Any]:
+        await asyncio.sleep(0)
+        artifacts = {"minimumCount": 0, "maximumCount": 5}
+        action_type = {
+            "id": WIRE_ACTION_TYPE,
+            "inputArtifactDetails": artifacts,
+            "outputArtifactDetails": artifacts,
+        }
+        return {"actionTypes": [action_type], "ResponseMetadata": {}}
+
     async def acknowledge_job(self, **request: Any) -> dict[str, Any]:
         await asyncio.sleep(0)
         return {"status": "InProgress", "ResponseMetadata": {}}

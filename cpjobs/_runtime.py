@@ -138,6 +138,7 @@ class Runtime(Generic[PolledT, JobT]):
         async with contextlib.AsyncExitStack() as stack:
             if self._settings.owns_client:
                 await stack.enter_async_context(self._client)
+            await self._source.learn()
             if handle_signals:
                 stack.enter_context(handling_signals(self))
             try:
