@@ -263,6 +263,7 @@ async def run_showing_configuration(
     shown: list[str] = []
 
     async def handler(job: Job, ctx: JobContext) -> None:
+        assert {"Password": SECRET, "Glob": "**/*.py"} == dict(ctx.configuration)
         shown.append(repr(ctx.configuration))
         raise ValueError(f"{ctx.configuration['Glob']} {ctx.configuration['Password']}")
 
