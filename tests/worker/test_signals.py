@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 from types import FrameType
 
-from worker_helpers import RUN_TIMEOUT, Harness
+from worker_helpers import RUN_TIMEOUT, Harness, client_for
 
 from cpjobs import (
     ActionTypeId,
@@ -151,3 +152,30 @@ async def test_one_signal_stops_every_worker_of_the_loop(
 
     assert (2, JobStatus.SUCCEEDED) == (len(done), emulator.job(job_id).status)
     assert signal.SIG_DFL == signal.getsignal(signal.SIGTERM)
+
+
+def test_off_the_main_thread_signals_are_left_alone(
+    emulator: CodePipelineEmulator, action_type: ActionTypeId
+) -> None:
+    """A worker on another thread's loop installs nothing: signals reach the main one."""
+    seen: list[object] = []
+
+    async def work() -> None:
+        async with client_for(emulator) as client:
+            harness = Harness()
+
+            def on_sleep(sleeps: int) -> None:
+                seen.append(signal.getsignal(signal.SIGTERM))
+                harness.worker.stop()
+
+            harness.on_sleep = on_sleep
+            worker = JobWorker(
+                client, action_type, sigterm_then_succeed, **harness.options()
+            )
+            await harness.run(worker)
+
+    thread = threading.Thread(target=asyncio.run, args=(work(),))
+    thread.start()
+    thread.join(RUN_TIMEOUT)
+
+    assert [signal.SIG_DFL] == seen
