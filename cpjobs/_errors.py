@@ -6,6 +6,8 @@
     ├── InvalidField                  a value you built breaks a service limit (also ValueError)
     ├── ClientNotOpen                 a created JobsClient used outside ``async with``
     │                                 (also RuntimeError)
+    ├── WorkerAlreadyRun              a worker's ``run`` called a second time
+    │                                 (also RuntimeError)
     ├── CredentialsError              nothing to sign with: no credentials, or their
     │                                 provider failed (then retryable)
     ├── TransportError                no answer: connection refused or reset, timeouts
@@ -66,6 +68,7 @@ __all__ = [
     "TransportError",
     "UnexpectedResponse",
     "ValidationException",
+    "WorkerAlreadyRun",
     "may_have_landed",
 ]
 
@@ -106,6 +109,10 @@ class InvalidField(CPJobsError, ValueError):
 
 class ClientNotOpen(CPJobsError, RuntimeError):
     """A `JobsClient.create` client was used outside its ``async with`` block."""
+
+
+class WorkerAlreadyRun(CPJobsError, RuntimeError):
+    """A worker's `run` was called again: a worker runs once, make a new one."""
 
 
 class UnexpectedResponse(CPJobsError):

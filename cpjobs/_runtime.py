@@ -33,6 +33,7 @@ from ._errors import (
     JobNotFound,
     OutputVariablesSizeExceeded,
     ValidationException,
+    WorkerAlreadyRun,
 )
 from ._events import (
     JobFinished,
@@ -131,7 +132,7 @@ class Runtime(Generic[PolledT, JobT]):
     async def run(self, *, handle_signals: bool) -> None:
         if self._started:
             msg = "a worker runs once: create a new one"
-            raise RuntimeError(msg)
+            raise WorkerAlreadyRun(msg)
         self._started = True
         self._stop_signal = asyncio.get_running_loop().create_future()
         grace = self._settings.shutdown_grace

@@ -21,6 +21,7 @@ from cpjobs import (
     JobsClient,
     JobStatus,
     JobWorker,
+    WorkerAlreadyRun,
 )
 from cpjobs.testing import CodePipelineEmulator
 
@@ -193,7 +194,7 @@ async def test_a_worker_runs_once(
     worker = JobWorker(jobs_client, action_type, never_called, **harness.options())
     await harness.run(worker)
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(WorkerAlreadyRun):
         await worker.run()
 
 
