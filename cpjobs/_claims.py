@@ -11,10 +11,11 @@ the client token. The runtime drives both without knowing which it has.
 from __future__ import annotations
 
 import abc
+import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from ._client import JobsClient
 from ._context import AnyJobData, ClientTokenProvider, JobContext, job_extra
@@ -40,6 +41,7 @@ from ._redact import configuration_secrets
 from ._retry import Retrier
 
 __all__ = [
+    "PLAIN_SUCCESS",
     "Claimed",
     "ClaimedJob",
     "ClaimedThirdPartyJob",
@@ -52,6 +54,8 @@ __all__ = [
 logger = logging.getLogger("cpjobs.worker")
 
 JobT = TypeVar("JobT", Job, ThirdPartyJobDetails)
+#: What a handler that returns None reports: nothing but the success itself.
+PLAIN_SUCCESS: Final = Success()
 PolledT = TypeVar("PolledT", Job, ThirdPartyJob)
 
 
@@ -145,24 +149,21 @@ class ClaimedJob(Claimed[Job]):
         self._client = client
 
     async def report_success(self, outcome: Success | Continue) -> None:
-        client, job_id = self._client, self.job_id
-
-        async def put() -> None:
-            if isinstance(outcome, Continue):
-                await client.put_job_success_result(
-                    job_id=job_id,
-                    continuation_token=outcome.continuation_token,
-                    execution_details=outcome.details(),
-                    current_revision=outcome.current_revision,
-                )
-            else:
-                await client.put_job_success_result(
-                    job_id=job_id,
-                    execution_details=outcome.execution_details,
-                    current_revision=outcome.current_revision,
-                    output_variables=outcome.output_variables,
-                )
-
+        put = functools.partial(self._client.put_job_success_result, job_id=self.job_id)
+        if isinstance(outcome, Continue):
+            put = functools.partial(
+                put,
+                continuation_token=outcome.continuation_token,
+                execution_details=outcome.details(),
+                current_revision=outcome.current_revision,
+            )
+        elif outcome is not PLAIN_SUCCESS:
+            put = functools.partial(
+                put,
+                execution_details=outcome.execution_details,
+                current_revision=outcome.current_revision,
+                output_variables=outcome.output_variables,
+            )
         await self.retrier.report(self.extra, "PutJobSuccessResult", put)
 
     async def report_failure(self, details: FailureDetails) -> None:
@@ -195,25 +196,24 @@ class ClaimedThirdPartyJob(Claimed[ThirdPartyJobDetails]):
                 "is set for a third-party job",
                 "none: third-party actions have no output variables",
             )
-        client, job_id, token = self._client, self.job_id, self._client_token
-
-        async def put() -> None:
-            if isinstance(outcome, Continue):
-                await client.put_third_party_job_success_result(
-                    job_id=job_id,
-                    client_token=token,
-                    continuation_token=outcome.continuation_token,
-                    execution_details=outcome.details(),
-                    current_revision=outcome.current_revision,
-                )
-            else:
-                await client.put_third_party_job_success_result(
-                    job_id=job_id,
-                    client_token=token,
-                    execution_details=outcome.execution_details,
-                    current_revision=outcome.current_revision,
-                )
-
+        put = functools.partial(
+            self._client.put_third_party_job_success_result,
+            job_id=self.job_id,
+            client_token=self._client_token,
+        )
+        if isinstance(outcome, Continue):
+            put = functools.partial(
+                put,
+                continuation_token=outcome.continuation_token,
+                execution_details=outcome.details(),
+                current_revision=outcome.current_revision,
+            )
+        else:
+            put = functools.partial(
+                put,
+                execution_details=outcome.execution_details,
+                current_revision=outcome.current_revision,
+            )
         await self.retrier.report(self.extra, "PutThirdPartyJobSuccessResult", put)
 
     async def report_failure(self, details: FailureDetails) -> None:

@@ -48,10 +48,7 @@ class Retrier:
             try:
                 return await call()
             except CPJobsError as error:
-                if not error.retryable or attempt + 1 >= self._attempts:
-                    raise
-                attempt += 1
-                await self._wait(extra, operation, error, attempt)
+                attempt = await self._again(extra, operation, error, attempt)
 
     async def report(
         self,
@@ -65,25 +62,36 @@ class Retrier:
         timeout, a 5xx), a later `InvalidJobState` means the job already took
         that result: it counts as delivered.
         """
+        attempt = 0
         uncertain = False
-
-        async def attempt() -> None:
-            nonlocal uncertain
+        while True:
             try:
                 await call()
-            except InvalidJobState:
+            except InvalidJobState as error:
                 if not uncertain:
                     raise
                 logger.debug(
-                    "%s: an earlier attempt landed (InvalidJobState now)",
+                    "%s: an earlier attempt landed (%s now)",
                     operation,
+                    error.code,
                     extra=extra,
                 )
+                return
             except CPJobsError as error:
                 uncertain = uncertain or may_have_landed(error)
-                raise
+                attempt = await self._again(extra, operation, error, attempt)
+            else:
+                return
 
-        await self.call(extra, operation, attempt)
+    async def _again(
+        self, extra: dict[str, Any], operation: str, error: CPJobsError, attempt: int
+    ) -> int:
+        """Wait before the next attempt; re-raise ``error`` if there is none."""
+        if not error.retryable or attempt + 1 >= self._attempts:
+            raise error
+        attempt += 1
+        await self._wait(extra, operation, error, attempt)
+        return attempt
 
     async def _wait(
         self, extra: dict[str, Any], operation: str, error: CPJobsError, attempt: int

@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, Generic, TypeVar
 
-from ._claims import Claimed, JobSource, Skip
+from ._claims import PLAIN_SUCCESS, Claimed, JobSource, Skip
 from ._client import JobsClient
 from ._context import JobContext
 from ._errors import (
@@ -67,8 +67,6 @@ logger = logging.getLogger("cpjobs.worker")
 #: ``cancel_wait`` seconds, and left behind after this many rounds.
 _CANCEL_ROUNDS: Final = 3
 
-#: What a handler that returns None reports (outcomes are immutable).
-_PLAIN_SUCCESS: Final = Success()
 #: The debug line for each way a job ends, made once.
 _ENDED: Final = {result: f"job {result.value}" for result in JobResult}
 
@@ -316,7 +314,7 @@ class Runtime(Generic[PolledT, JobT]):
         finally:
             del self._in_handler[task]
         if result is None:
-            return _PLAIN_SUCCESS
+            return PLAIN_SUCCESS
         if isinstance(result, (Success, Continue, Failure)):
             return result
         return self._crashed(
