@@ -151,12 +151,7 @@ class ClaimedJob(Claimed[Job]):
     async def report_success(self, outcome: Success | Continue) -> None:
         put = functools.partial(self._client.put_job_success_result, job_id=self.job_id)
         if isinstance(outcome, Continue):
-            put = functools.partial(
-                put,
-                continuation_token=outcome.continuation_token,
-                execution_details=outcome.details(),
-                current_revision=outcome.current_revision,
-            )
+            put = functools.partial(put, **_continuation(outcome))
         elif outcome is not PLAIN_SUCCESS:
             put = functools.partial(
                 put,
@@ -202,12 +197,7 @@ class ClaimedThirdPartyJob(Claimed[ThirdPartyJobDetails]):
             client_token=self._client_token,
         )
         if isinstance(outcome, Continue):
-            put = functools.partial(
-                put,
-                continuation_token=outcome.continuation_token,
-                execution_details=outcome.details(),
-                current_revision=outcome.current_revision,
-            )
+            put = functools.partial(put, **_continuation(outcome))
         else:
             put = functools.partial(
                 put,
@@ -226,6 +216,15 @@ class ClaimedThirdPartyJob(Claimed[ThirdPartyJobDetails]):
                 failure_details=details,
             ),
         )
+
+
+def _continuation(outcome: Continue) -> dict[str, Any]:
+    """The arguments of a success report that continues the job."""
+    return {
+        "continuation_token": outcome.continuation_token,
+        "execution_details": outcome.details(),
+        "current_revision": outcome.current_revision,
+    }
 
 
 def _require_in_progress(status: JobStatus | None, extra: dict[str, Any]) -> None:
