@@ -64,7 +64,7 @@ class WorkerStats:
     in_flight: int = 0
 
 
-class JobResult(str, enum.Enum):
+class JobResult(enum.StrEnum):
     """How a job ended for this worker."""
 
     SUCCEEDED = "succeeded"
@@ -73,7 +73,7 @@ class JobResult(str, enum.Enum):
     UNREPORTED = "unreported"
 
 
-class SkipReason(str, enum.Enum):
+class SkipReason(enum.StrEnum):
     """Why a polled job was not worked."""
 
     #: Another worker acknowledged it first.
