@@ -21,7 +21,10 @@ Only the three names taken from ``moto.moto_server.werkzeug_app``:
 ``DomainDispatcherApplication`` and ``create_backend_app`` (there throughout
 moto 5; tested with 5.0.20 and 5.2.5) and ``MotoRequestHandler`` (moto 5.2;
 werkzeug's own handler is used without it). Moving or renaming them breaks
-``serve()``; nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
+``serve()``. ``moto.core.base_backend.AccountSpecificBackend.get_session`` is
+called once at start so that moto's botocore session is built without the
+user's AWS profile (`cpjobs.testing._sessions`); without it, nothing is done.
+Nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
 middleware answers them first. Artifacts go through moto's S3 and KMS over
 HTTP with boto3, like any client. In front of moto's S3 sits
 `cpjobs.testing._artifacts.ArtifactGuard`: requests to the artifact bucket
@@ -39,6 +42,7 @@ import contextlib
 import functools
 import hashlib
 import importlib
+import re
 import socket
 import threading
 import time
@@ -70,14 +74,17 @@ from ._http import TARGET_PREFIX, Faults, JobsMiddleware
 from ._job_requests import JobRequest, checked, checked_registration
 from ._records import JobRecord
 from ._service import ACCOUNT_ID, JobService, ServiceFault
+from ._sessions import isolated_session_vars, prepare_moto_session
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
     from werkzeug.serving import WSGIRequestHandler
 
-__all__ = ["CodePipelineEmulator"]
+__all__ = ["CodePipelineEmulator", "check_region"]
 
 _HOST: Final = "127.0.0.1"
+#: AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ...
+_REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
 #: How long `reset` waits for the calls being answered to end.
 _RESET_WAIT: Final = 10.0
 _FINAL: Final = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT})
@@ -185,7 +192,7 @@ class CodePipelineEmulator:
         clock: Callable[[], float] | None = None,
         strict_artifact_bucket: bool = True,
     ) -> None:
-        self._region = region
+        self._region = check_region(region)
         self._base_clock = clock or time.monotonic
         self._offset = 0.0
         self._clock_lock = threading.Lock()
@@ -253,6 +260,7 @@ class CodePipelineEmulator:
             await asyncio.to_thread(emulator._stop)
 
     def _start(self, port: int) -> None:
+        prepare_moto_session()
         app = self._app = JobsMiddleware(
             self._service, self._faults, ArtifactGuard(self._access, _moto_app())
         )
@@ -571,8 +579,12 @@ class CodePipelineEmulator:
         with self._aws_lock:
             if service not in self._clients:
                 boto3 = importlib.import_module("boto3")
+                botocore_session = importlib.import_module("botocore.session")
                 # The owner's key passes the artifact bucket's rules.
                 session = boto3.session.Session(
+                    botocore_session=botocore_session.Session(
+                        session_vars=isolated_session_vars()
+                    ),
                     aws_access_key_id=self._access.owner_key_id,
                     aws_secret_access_key="testing",
                     region_name=self._region,
@@ -686,6 +698,16 @@ class CodePipelineEmulator:
         )
         revision = hashlib.sha1(content, usedforsecurity=False).hexdigest()
         return Artifact(name=name, revision=revision, location=location)
+
+
+def check_region(region: str) -> str:
+    """Return ``region`` if it is shaped like an AWS region name; else ValueError."""
+    given: object = region  # untyped callers may pass anything
+    if not isinstance(given, str) or _REGION.fullmatch(given) is None:
+        raise ValueError(
+            f"{region!r} is not a region name such as us-east-1 or eu-central-2"
+        )
+    return region
 
 
 def _operation(operation: str) -> str:
