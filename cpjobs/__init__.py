@@ -37,6 +37,7 @@ from ._errors import (
     TransportError,
     UnexpectedResponse,
     ValidationException,
+    WorkerAlreadyRun,
 )
 from ._events import (
     JobFinished,
@@ -203,6 +204,7 @@ __all__ = [
     "TransportError",
     "UnexpectedResponse",
     "ValidationException",
+    "WorkerAlreadyRun",
     "WorkerEvent",
     "WorkerOptions",
     "WorkerStats",

@@ -18,9 +18,16 @@ from typing import Any, Generic, TypeVar
 
 from ._client import JobsClient
 from ._context import AnyJobData, ClientTokenProvider, JobContext, job_extra
-from ._errors import CPJobsError, InvalidClientToken, InvalidField, InvalidNonce
+from ._errors import (
+    ActionTypeNotFound,
+    CPJobsError,
+    InvalidClientToken,
+    InvalidField,
+    InvalidNonce,
+)
 from ._events import SkipReason
 from ._models import (
+    ActionType,
     ActionTypeId,
     FailureDetails,
     Job,
@@ -51,9 +58,16 @@ PolledT = TypeVar("PolledT", Job, ThirdPartyJob)
 class Skip(Exception):
     """A polled job is not worked; raised by a claim."""
 
-    def __init__(self, reason: SkipReason, error: CPJobsError | None = None) -> None:
+    def __init__(
+        self,
+        reason: SkipReason,
+        error: CPJobsError | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self.reason = reason
         self.error = error
+        #: The job's log ``extra``, once known: where it comes from.
+        self.extra = extra
 
 
 class Claimed(abc.ABC, Generic[JobT]):
@@ -218,14 +232,71 @@ def _require_in_progress(status: JobStatus | None, extra: dict[str, Any]) -> Non
     """Raise `Skip` unless the acknowledged job is ours to work (InProgress)."""
     if status is not JobStatus.IN_PROGRESS:
         logger.debug("race lost: job is %s", status, extra=extra)
-        raise Skip(SkipReason.RACE_LOST)
+        raise Skip(SkipReason.RACE_LOST, None, extra)
 
 
 class JobSource(abc.ABC, Generic[PolledT, JobT]):
     """Polls for the jobs of one action type and claims them."""
 
-    #: The configuration properties that are secret; ``None``: all of them.
-    secret_keys: Collection[str] | None
+    def __init__(
+        self,
+        client: JobsClient,
+        action_type_id: ActionTypeId,
+        retrier: Retrier,
+        secret_keys: Collection[str] | None,
+    ) -> None:
+        self._client = client
+        self._action_type_id = action_type_id
+        self._retrier = retrier
+        #: The configuration properties that are secret; ``None``: all of them.
+        self.secret_keys = secret_keys
+
+    async def learn(self) -> None:
+        """Read the action type's definition: which properties are secret.
+
+        Those the user named stay secret. If the definition cannot be read
+        (no ``codepipeline:ListActionTypes`` permission, say), nothing is
+        learned, and without names every value counts as secret.
+
+        Raises:
+            ActionTypeNotFound: The service lists action types of this
+                owner, and not this one.
+        """
+        wanted = self._action_type_id
+        try:
+            action_type = await self._definition()
+        except CPJobsError as error:
+            logger.info(
+                "cannot read the action type's definition (%s): secret "
+                "configuration values are %s",
+                error,
+                "those named" if self.secret_keys is not None else "all of them",
+            )
+            return
+        if action_type is None:
+            raise ActionTypeNotFound(
+                "ActionTypeNotFoundException",
+                f"{_describe_type(wanted)} is not among the action types "
+                "ListActionTypes returns: create it, or check the region",
+                operation="ListActionTypes",
+            )
+        learned = {
+            prop.name
+            for prop in action_type.action_configuration_properties or ()
+            if prop.secret
+        }
+        self.secret_keys = learned | set(self.secret_keys or ())
+        logger.debug("secret configuration properties: %s", sorted(self.secret_keys))
+
+    async def _definition(self) -> ActionType | None:
+        """The action type as ListActionTypes describes it; ``None`` if not listed."""
+        wanted = self._action_type_id
+        async for action_type in self._client.action_types(
+            action_owner_filter=wanted.owner
+        ):
+            if action_type.id == wanted:
+                return action_type
+        return None
 
     @abc.abstractmethod
     async def poll(self, batch: int) -> Sequence[PolledT]:
@@ -251,11 +322,8 @@ class CustomJobs(JobSource[Job, Job]):
         retrier: Retrier,
         secret_keys: Collection[str] | None,
     ) -> None:
-        self._client = client
-        self._action_type_id = action_type_id
+        super().__init__(client, action_type_id, retrier, secret_keys)
         self._query_param = query_param
-        self._retrier = retrier
-        self.secret_keys = secret_keys
 
     async def poll(self, batch: int) -> Sequence[Job]:
         output = await self._client.poll_for_jobs(
@@ -284,10 +352,10 @@ class CustomJobs(JobSource[Job, Job]):
             )
         except InvalidNonce as error:
             logger.debug("race lost: %s", error, extra=extra)
-            raise Skip(SkipReason.RACE_LOST, error) from None
+            raise Skip(SkipReason.RACE_LOST, error, extra) from None
         except CPJobsError as error:
             logger.warning("acknowledging failed: %s", error, extra=extra)
-            raise Skip(SkipReason.CLAIM_FAILED, error) from None
+            raise Skip(SkipReason.CLAIM_FAILED, error, extra) from None
         _require_in_progress(ack.status, extra)
 
         async def fetch() -> AnyJobData | None:
@@ -320,11 +388,8 @@ class ThirdPartyJobs(JobSource[ThirdPartyJob, ThirdPartyJobDetails]):
         retrier: Retrier,
         secret_keys: Collection[str] | None,
     ) -> None:
-        self._client = client
-        self._action_type_id = action_type_id
+        super().__init__(client, action_type_id, retrier, secret_keys)
         self._lookup = token_lookup(client_tokens)
-        self._retrier = retrier
-        self.secret_keys = secret_keys
 
     async def poll(self, batch: int) -> Sequence[ThirdPartyJob]:
         output = await self._client.poll_for_third_party_jobs(
@@ -347,10 +412,10 @@ class ThirdPartyJobs(JobSource[ThirdPartyJob, ThirdPartyJobDetails]):
                 type(error).__name__,
                 extra=extra,
             )
-            raise Skip(SkipReason.CLAIM_FAILED) from None
+            raise Skip(SkipReason.CLAIM_FAILED, None, extra) from None
         if not isinstance(token, str):
             logger.warning("unknown client id %s: job skipped", client_id, extra=extra)
-            raise Skip(SkipReason.UNKNOWN_CLIENT)
+            raise Skip(SkipReason.UNKNOWN_CLIENT, None, extra)
         return token
 
     async def claim(self, item: ThirdPartyJob) -> ClaimedThirdPartyJob:
@@ -378,7 +443,7 @@ class ThirdPartyJobs(JobSource[ThirdPartyJob, ThirdPartyJobDetails]):
             nonce = job.nonce if job is not None else None
             if job is None or nonce is None:
                 logger.warning("job details without a nonce", extra=extra)
-                raise Skip(SkipReason.CLAIM_FAILED)
+                raise Skip(SkipReason.CLAIM_FAILED, None, extra)
             extra = job_extra(job_id, job.data)
             ack = await retrier.call(
                 extra,
@@ -391,13 +456,13 @@ class ThirdPartyJobs(JobSource[ThirdPartyJob, ThirdPartyJobDetails]):
             logger.error(
                 "client token rejected for client %s: %s", client_id, error, extra=extra
             )
-            raise Skip(SkipReason.INVALID_CLIENT_TOKEN, error) from None
+            raise Skip(SkipReason.INVALID_CLIENT_TOKEN, error, extra) from None
         except InvalidNonce as error:
             logger.debug("race lost: %s", error, extra=extra)
-            raise Skip(SkipReason.RACE_LOST, error) from None
+            raise Skip(SkipReason.RACE_LOST, error, extra) from None
         except CPJobsError as error:
             logger.warning("claiming failed: %s", error, extra=extra)
-            raise Skip(SkipReason.CLAIM_FAILED, error) from None
+            raise Skip(SkipReason.CLAIM_FAILED, error, extra) from None
         _require_in_progress(ack.status, extra)
 
         async def fetch() -> AnyJobData | None:
@@ -425,3 +490,15 @@ def token_lookup(
         tokens: Mapping[str, str] = provider  # pyright: ignore[reportUnknownVariableType]
         return tokens.get
     return provider
+
+
+def _describe_type(action_type_id: ActionTypeId) -> str:
+    """``Custom/Build/MyTool/1``: an action type as the console names it."""
+    return "/".join(
+        (
+            action_type_id.owner.value,
+            action_type_id.category.value,
+            action_type_id.provider,
+            action_type_id.version,
+        )
+    )

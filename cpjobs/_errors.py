@@ -6,6 +6,8 @@
     ├── InvalidField                  a value you built breaks a service limit (also ValueError)
     ├── ClientNotOpen                 a created JobsClient used outside ``async with``
     │                                 (also RuntimeError)
+    ├── WorkerAlreadyRun              a worker's ``run`` called a second time
+    │                                 (also RuntimeError)
     ├── CredentialsError              nothing to sign with: no credentials, or their
     │                                 provider failed (then retryable)
     ├── TransportError                no answer: connection refused or reset, timeouts
@@ -66,6 +68,8 @@ __all__ = [
     "TransportError",
     "UnexpectedResponse",
     "ValidationException",
+    "WorkerAlreadyRun",
+    "may_have_landed",
 ]
 
 
@@ -105,6 +109,10 @@ class InvalidField(CPJobsError, ValueError):
 
 class ClientNotOpen(CPJobsError, RuntimeError):
     """A `JobsClient.create` client was used outside its ``async with`` block."""
+
+
+class WorkerAlreadyRun(CPJobsError, RuntimeError):
+    """A worker's `run` was called again: a worker runs once, make a new one."""
 
 
 class UnexpectedResponse(CPJobsError):
@@ -158,7 +166,8 @@ class ServiceError(CPJobsError):
 
     codes: ClassVar[tuple[str, ...]] = ()
     #: Whether errors of this class are transient; ``None`` (codes without
-    #: a class of their own) decides by the HTTP status: 5xx is transient.
+    #: a class of their own) decides as botocore's ``standard`` retry mode
+    #: does: by the code, then by the HTTP status (429, 500, 502, 503, 504).
     transient: ClassVar[bool | None] = None
 
     def __init__(
@@ -182,7 +191,12 @@ class ServiceError(CPJobsError):
         """Whether sending the same request again may succeed."""
         if self.transient is not None:
             return self.transient
-        return self.http_status is not None and self.http_status >= 500
+        return self.code in _TRANSIENT_CODES or self.http_status in _TRANSIENT_STATUSES
+
+    @property
+    def throttled(self) -> bool:
+        """Whether the service refused the call to slow the caller down."""
+        return self.code in Throttled.codes or self.http_status == _TOO_MANY_REQUESTS
 
 
 class ActionTypeNotFound(ServiceError):
@@ -237,15 +251,22 @@ class OutputVariablesSizeExceeded(ServiceError):
 class Throttled(ServiceError):
     """The service asks to slow down."""
 
+    # botocore's standard retry mode's throttling codes (retries/standard.py),
+    # but LimitExceededException: CodePipeline means an account limit by it.
     codes = (
-        "ThrottlingException",
         "Throttling",
+        "ThrottlingException",
         "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
         "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "RequestThrottled",
         "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
     )
     transient = True
 
@@ -256,6 +277,14 @@ class ValidationException(ServiceError):
     codes = ("ValidationException",)
     transient = False
 
+
+# botocore's standard retry mode's transient codes and statuses
+# (retries/standard.py), and 429 (Too Many Requests) whatever its code.
+_TRANSIENT_CODES: Final = frozenset(
+    {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"}
+)
+_TOO_MANY_REQUESTS: Final = 429
+_TRANSIENT_STATUSES: Final = frozenset({_TOO_MANY_REQUESTS, 500, 502, 503, 504})
 
 _ERROR_CLASSES: Final[dict[str, type[ServiceError]]] = {
     code: cls
@@ -306,6 +335,17 @@ def translate(error: Exception, operation: str) -> CPJobsError | None:
     if isinstance(error, _CREDENTIAL_PROVIDER_ERRORS):
         return CredentialsError(operation, str(error), retryable=True)
     return None
+
+
+def may_have_landed(error: CPJobsError) -> bool:
+    """Whether the call that failed with ``error`` may have been applied anyway.
+
+    A lost answer (a timeout, a dropped connection) or a server error may
+    follow a call the service applied; a throttled call was refused unread.
+    """
+    if isinstance(error, TransportError):
+        return True
+    return isinstance(error, ServiceError) and error.retryable and not error.throttled
 
 
 # --- custom action types -------------------------------------------------------

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, TypeVar
 
-from ._errors import CPJobsError
+from ._errors import CPJobsError, InvalidJobState, may_have_landed
 from ._events import Recorder, RetryScheduled, origin
 from ._options import Settings
 
@@ -59,8 +59,31 @@ class Retrier:
         operation: str,
         call: Callable[[], Awaitable[object]],
     ) -> None:
-        """Send a result, retried; the last error is raised."""
-        await self.call(extra, operation, call)
+        """Send a result, retried; the last error is raised.
+
+        If an attempt may have landed although its answer was lost (a
+        timeout, a 5xx), a later `InvalidJobState` means the job already took
+        that result: it counts as delivered.
+        """
+        uncertain = False
+
+        async def attempt() -> None:
+            nonlocal uncertain
+            try:
+                await call()
+            except InvalidJobState:
+                if not uncertain:
+                    raise
+                logger.debug(
+                    "%s: an earlier attempt landed (InvalidJobState now)",
+                    operation,
+                    extra=extra,
+                )
+            except CPJobsError as error:
+                uncertain = uncertain or may_have_landed(error)
+                raise
+
+        await self.call(extra, operation, attempt)
 
     async def _wait(
         self, extra: dict[str, Any], operation: str, error: CPJobsError, attempt: int

@@ -19,10 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from types import FrameType
 from typing import Any, Final, Generic, TypeVar
 
 from ._claims import Claimed, JobSource, Skip
@@ -35,6 +33,7 @@ from ._errors import (
     JobNotFound,
     OutputVariablesSizeExceeded,
     ValidationException,
+    WorkerAlreadyRun,
 )
 from ._events import (
     JobFinished,
@@ -58,6 +57,7 @@ from ._models import (
 from ._options import Settings
 from ._outcomes import Continue, Failure, Outcome, Success
 from ._redact import LOG_LIMIT, MESSAGE_LIMIT, describe, redact
+from ._signals import handling_signals
 
 __all__ = ["Runtime"]
 
@@ -66,6 +66,11 @@ logger = logging.getLogger("cpjobs.worker")
 #: A handler that goes on after being cancelled is cancelled again every
 #: ``cancel_wait`` seconds, and left behind after this many rounds.
 _CANCEL_ROUNDS: Final = 3
+
+#: What a handler that returns None reports (outcomes are immutable).
+_PLAIN_SUCCESS: Final = Success()
+#: The debug line for each way a job ends, made once.
+_ENDED: Final = {result: f"job {result.value}" for result in JobResult}
 
 PolledT = TypeVar("PolledT", Job, ThirdPartyJob)
 JobT = TypeVar("JobT", Job, ThirdPartyJobDetails)
@@ -90,8 +95,13 @@ class Runtime(Generic[PolledT, JobT]):
         self._settings = settings
         self._recorder = recorder
         self._counters = recorder.counters
+        self._clock = settings.clock
         self._tasks: set[asyncio.Task[None]] = set()
-        self._in_handler: set[asyncio.Task[Any]] = set()
+        #: The job tasks whose handler runs, with their job and start time.
+        self._in_handler: dict[asyncio.Task[Any], tuple[Claimed[JobT], float]] = {}
+        #: Job tasks whose handler ignored cancellation: counted unreported,
+        #: held here until they end, and never reported.
+        self._left_behind: set[asyncio.Task[Any]] = set()
         self._started = False
         self._stopping = False
         self._abandoning = False
@@ -122,15 +132,16 @@ class Runtime(Generic[PolledT, JobT]):
     async def run(self, *, handle_signals: bool) -> None:
         if self._started:
             msg = "a worker runs once: create a new one"
-            raise RuntimeError(msg)
+            raise WorkerAlreadyRun(msg)
         self._started = True
         self._stop_signal = asyncio.get_running_loop().create_future()
         grace = self._settings.shutdown_grace
         async with contextlib.AsyncExitStack() as stack:
             if self._settings.owns_client:
                 await stack.enter_async_context(self._client)
+            await self._source.learn()
             if handle_signals:
-                self._install_signal_handlers(stack)
+                stack.enter_context(handling_signals(self))
             try:
                 await self._poll_loop()
             except asyncio.CancelledError:
@@ -144,32 +155,13 @@ class Runtime(Generic[PolledT, JobT]):
             self._stopping = True
             await self._drain(grace=grace)
 
-    def _install_signal_handlers(self, stack: contextlib.AsyncExitStack) -> None:
-        """Stop on SIGTERM/SIGINT (cut the grace on a second); restore them after."""
-        loop = asyncio.get_running_loop()
-
-        def on_signal() -> None:
-            if self._stopping:
-                logger.warning("signalled again: cutting the grace period short")
-                self._grace_over.set()
-            else:
-                self.stop()
-
-        def on_signal_threadsafe(  # pragma: no cover - Windows
-            signum: int, frame: FrameType | None
-        ) -> None:
-            loop.call_soon_threadsafe(on_signal)
-
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            # Callbacks run last in, first out: this one after
-            # remove_signal_handler, which resets to the default handler.
-            stack.callback(signal.signal, signum, signal.getsignal(signum))
-            try:
-                loop.add_signal_handler(signum, on_signal)
-            except NotImplementedError:  # pragma: no cover - Windows
-                signal.signal(signum, on_signal_threadsafe)
-            else:
-                stack.callback(loop.remove_signal_handler, signum)
+    def signalled(self) -> None:
+        """SIGTERM or SIGINT: stop, or if stopping already, cut the grace short."""
+        if self._stopping:
+            logger.warning("signalled again: cutting the grace period short")
+            self._grace_over.set()
+        else:
+            self.stop()
 
     # --- the poll loop -----------------------------------------------------------
 
@@ -183,6 +175,10 @@ class Runtime(Generic[PolledT, JobT]):
             if free <= 0:
                 self._slot_freed.clear()
                 await self._slot_freed.wait()
+                if len(self._tasks) > 0:
+                    # Jobs ending in the same loop turn free their slots in
+                    # the next one: let them, so one poll asks for them all.
+                    await asyncio.sleep(0)
                 continue
             counters.polls += 1
             try:
@@ -271,7 +267,7 @@ class Runtime(Generic[PolledT, JobT]):
         except Skip as skip:
             self._skipped(self._source.polled_id(item), skip)
             return
-        started = self._settings.clock()
+        started = self._clock()
         if self._abandoning:
             # Acknowledged after the grace period: report without working.
             await self._report(claimed, self._abandoned(claimed), started)
@@ -282,7 +278,7 @@ class Runtime(Generic[PolledT, JobT]):
         if recorder.listening:
             recorder.emit(JobStarted(job_id=claimed.job_id, **origin(claimed.extra)))
         try:
-            outcome = await self._handle(claimed)
+            outcome = await self._handle(claimed, started)
         except asyncio.CancelledError as cancelled:
             if not self._abandoning:
                 # Not the worker's doing: something the handler awaited.
@@ -301,22 +297,26 @@ class Runtime(Generic[PolledT, JobT]):
         else:
             self._counters.skipped += 1
         if self._recorder.listening:
+            where = origin(skip.extra) if skip.extra is not None else {}
             self._recorder.emit(
-                JobSkipped(job_id=job_id, reason=skip.reason, error=skip.error)
+                JobSkipped(job_id=job_id, reason=skip.reason, error=skip.error, **where)
             )
 
-    async def _handle(self, claimed: Claimed[JobT]) -> Outcome:
+    async def _handle(self, claimed: Claimed[JobT], started: float) -> Outcome:
         task = asyncio.current_task()
         assert task is not None
-        self._in_handler.add(task)
+        self._in_handler[task] = (claimed, started)
         try:
             result = await self._handler(claimed.job, claimed.context)
         except Exception as error:
+            if self._abandoning and task.cancelling():
+                # The stop cancelled it and its cleanup raised: still a stop.
+                return self._abandoned(claimed)
             return self._crashed(claimed, error)
         finally:
-            self._in_handler.discard(task)
+            del self._in_handler[task]
         if result is None:
-            return Success()
+            return _PLAIN_SUCCESS
         if isinstance(result, (Success, Continue, Failure)):
             return result
         return self._crashed(
@@ -328,10 +328,17 @@ class Runtime(Generic[PolledT, JobT]):
 
     def _abandoned(self, claimed: Claimed[JobT]) -> Outcome:
         """What to report for a job whose handler the stop cancelled."""
-        checkpoint = claimed.context.last_checkpoint
+        context = claimed.context
+        checkpoint = context.last_checkpoint
         if checkpoint is not None:
             logger.warning("stopped: handing the job off", extra=claimed.extra)
             return checkpoint
+        if context.continuation_token is not None:
+            logger.warning(
+                "stopped: handing the job off with the token it came with",
+                extra=claimed.extra,
+            )
+            return Continue(context.continuation_token)
         logger.warning("stopped: failing the job", extra=claimed.extra)
         return Failure("worker stopped", type=FailureType.SYSTEM_UNAVAILABLE)
 
@@ -352,13 +359,33 @@ class Runtime(Generic[PolledT, JobT]):
     async def _report(
         self, claimed: Claimed[JobT], outcome: Outcome, started: float
     ) -> None:
-        if isinstance(outcome, Failure):
-            result = await self._deliver_failure(claimed, outcome)
-            failure_type = outcome.type if result is JobResult.FAILED else None
-        else:
-            result, failure_type = await self._deliver_success(claimed, outcome)
+        if asyncio.current_task() in self._left_behind:
+            logger.warning(
+                "the handler left behind ended: its job is not reported",
+                extra=claimed.extra,
+            )
+            return
+        try:
+            if isinstance(outcome, Failure):
+                result = await self._deliver_failure(claimed, outcome)
+                failure_type = outcome.type if result is JobResult.FAILED else None
+            else:
+                result, failure_type = await self._deliver_success(claimed, outcome)
+        except asyncio.CancelledError:
+            self._finished(claimed, JobResult.UNREPORTED, None, started)
+            raise
+        self._finished(claimed, result, failure_type, started)
+
+    def _finished(
+        self,
+        claimed: Claimed[JobT],
+        result: JobResult,
+        failure_type: FailureType | None,
+        started: float,
+    ) -> None:
+        """Count, log and tell of a job's end."""
         self._counters.count_result(result)
-        logger.debug("job %s", result.value, extra=claimed.extra)
+        logger.debug(_ENDED[result], extra=claimed.extra)
         recorder = self._recorder
         if recorder.listening:
             recorder.emit(
@@ -366,7 +393,7 @@ class Runtime(Generic[PolledT, JobT]):
                     job_id=claimed.job_id,
                     result=result,
                     failure_type=failure_type,
-                    duration=self._settings.clock() - started,
+                    duration=self._clock() - started,
                     **origin(claimed.extra),
                 )
             )
@@ -382,10 +409,10 @@ class Runtime(Generic[PolledT, JobT]):
             OutputVariablesSizeExceeded,
             ValidationException,
         ) as error:
+            rejected = redact(str(error), claimed.secrets(), limit=MESSAGE_LIMIT)
             logger.warning(
-                "success rejected, reporting failure: %s", error, extra=claimed.extra
+                "success rejected, reporting failure: %s", rejected, extra=claimed.extra
             )
-            rejected = redact(str(error), claimed.secrets())
             failure = Failure(f"The job's result was rejected: {rejected}")
             result = await self._deliver_failure(claimed, failure)
             return result, failure.type if result is JobResult.FAILED else None
@@ -413,7 +440,7 @@ class Runtime(Generic[PolledT, JobT]):
         if isinstance(error, (InvalidJobState, JobNotFound)):
             logger.warning(
                 "job no longer takes a result (timed out?): %s",
-                error,
+                redact(str(error), claimed.secrets(), limit=MESSAGE_LIMIT),
                 extra=claimed.extra,
             )
         else:
@@ -460,11 +487,10 @@ class Runtime(Generic[PolledT, JobT]):
         times, then left behind: its job stays unreported, and is logged.
         """
         rounds = 0
-        ignoring: set[asyncio.Task[Any]] = set()
         cancel_wait = self._settings.cancel_wait
-        while pending := self._tasks - ignoring:
-            await self._wait_for_jobs(pending, cancel_wait, interruptible=False)
-            stubborn = self._in_handler & self._tasks
+        while self._tasks:
+            await self._wait_for_jobs(self._tasks, cancel_wait, interruptible=False)
+            stubborn = self._in_handler.keys() & self._tasks
             if not stubborn:
                 continue
             rounds += 1
@@ -477,7 +503,16 @@ class Runtime(Generic[PolledT, JobT]):
                     "%d handlers ignore cancellation: leaving their jobs unreported",
                     len(stubborn),
                 )
-                ignoring |= stubborn
+                self._leave_behind(stubborn)
+
+    def _leave_behind(self, tasks: set[asyncio.Task[Any]]) -> None:
+        """Stop waiting for ``tasks``: count their jobs unreported, never report them."""
+        for task in tasks:
+            self._tasks.discard(task)
+            self._left_behind.add(task)
+            task.add_done_callback(self._left_behind.discard)
+            claimed, started = self._in_handler[task]
+            self._finished(claimed, JobResult.UNREPORTED, None, started)
 
     async def _wait_for_jobs(
         self, tasks: set[asyncio.Task[None]], timeout: float, *, interruptible: bool

@@ -6,6 +6,7 @@ one engine (`Runtime`) with a job source that knows their kind of job.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Generic, TypeVar
 
@@ -91,7 +92,7 @@ class _Worker(Generic[PolledT, JobT]):
         assert self._runtime is not None
         self._runtime.stop()
 
-    async def run(self, *, handle_signals: bool = False) -> None:
+    async def run(self, *, handle_signals: bool | None = None) -> None:
         """Work jobs until `stop` is called (or a poll fails for good).
 
         On stop, a poll under way is abandoned (its jobs, not acknowledged,
@@ -103,8 +104,12 @@ class _Worker(Generic[PolledT, JobT]):
         cancellation is re-raised; cancelling it again gives up on them.
 
         Args:
-            handle_signals: Call `stop` on SIGTERM and SIGINT while running;
-                a second signal cuts the grace period short.
+            handle_signals: Stop on SIGTERM and SIGINT while running (a second
+                signal cuts the grace period short), then pass the signal on
+                to the handler that was there before; it is restored after.
+                One signal stops every worker running on the loop. By
+                default (``None``) on when running on the main thread,
+                where signals arrive; ``False`` leaves them alone.
 
         Raises:
             CPJobsError: A poll failed with an error retrying will not fix
@@ -112,6 +117,8 @@ class _Worker(Generic[PolledT, JobT]):
                 reported.
         """
         assert self._runtime is not None
+        if handle_signals is None:
+            handle_signals = threading.current_thread() is threading.main_thread()
         await self._runtime.run(handle_signals=handle_signals)
 
 

@@ -37,3 +37,20 @@ class TestBackoff:
         """Each setting must be positive."""
         with pytest.raises(cpjobs.InvalidField, match=f"Backoff.{field}"):
             cpjobs.Backoff(**{field: 0})
+
+    def test_shrinking_multiplier_is_refused(self) -> None:
+        """A multiplier under 1 would shorten an idle worker's waits: refused."""
+        with pytest.raises(cpjobs.InvalidField, match=r"Backoff\.multiplier: is 0\.5"):
+            cpjobs.Backoff(multiplier=0.5)
+
+    def test_maximum_below_initial_is_refused(self) -> None:
+        """A maximum under the first wait is refused, naming both."""
+        with pytest.raises(
+            cpjobs.InvalidField, match=r"Backoff\.maximum: is 1\.0 \(limit: >= initial"
+        ):
+            cpjobs.Backoff(initial=2.0, maximum=1.0)
+
+    def test_number_settings_must_be_numbers(self) -> None:
+        """A string for a wait is refused with a message that reads well."""
+        with pytest.raises(cpjobs.InvalidField, match="is a str"):
+            cpjobs.Backoff(initial="1")  # type: ignore[arg-type]

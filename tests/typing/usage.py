@@ -108,8 +108,12 @@ def on_event(event: cpjobs.WorkerEvent) -> None:
     match event:
         case cpjobs.JobFinished(result=cpjobs.JobResult.FAILED, failure_type=kind):
             assert_type(kind, "cpjobs.FailureType | None")
-        case cpjobs.JobSkipped(reason=reason):
+        case cpjobs.JobSkipped(reason=reason, pipeline=pipeline):
             assert_type(reason, cpjobs.SkipReason)
+            assert_type(pipeline, "str | None")
+        case cpjobs.RetryScheduled(operation=operation, stage=stage):
+            assert_type(operation, str)
+            assert_type(stage, "str | None")
         case _:
             pass
 
@@ -124,8 +128,11 @@ async def workers(client: cpjobs.JobsClient, tokens: dict[str, str]) -> None:
         max_concurrency=4,
         poll_backoff=cpjobs.Backoff(initial=1.0, maximum=30.0),
         on_event=on_event,
+        secret_properties={"ApiKey"},
+        cancel_wait=1.0,
     )
-    await worker.run(handle_signals=True)
+    await worker.run()
+    await worker.run(handle_signals=False)
     stats = worker.stats
     assert_type(stats, cpjobs.WorkerStats)
     assert_type(stats.in_flight, int)
@@ -135,6 +142,9 @@ async def workers(client: cpjobs.JobsClient, tokens: dict[str, str]) -> None:
     provider: cpjobs.ClientTokenProvider = tokens.get
     partner = cpjobs.ThirdPartyJobWorker(client, BUILD, deploy, provider)
     partner.stop()
+    cpjobs.ThirdPartyJobWorker(client, BUILD, deploy, tokens)
+    options: cpjobs.WorkerOptions = {"max_concurrency": 2, "shutdown_grace": 5.0}
+    cpjobs.JobWorker(client, BUILD, handler, **options)
 
 
 async def action_types(client: cpjobs.JobsClient) -> None:

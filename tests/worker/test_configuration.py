@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import functools
+import re
+import typing
+from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from cpjobs import (
@@ -17,7 +21,9 @@ from cpjobs import (
     Success,
     ThirdPartyJobDetails,
     ThirdPartyJobWorker,
+    WorkerOptions,
 )
+from cpjobs._options import Settings
 
 
 async def noop(job: Job, ctx: JobContext) -> None:
@@ -186,3 +192,22 @@ def test_async_event_callback_is_refused(
 
     with pytest.raises(InvalidField, match="on_event"):
         JobWorker(jobs_client, action_type, noop, on_event=on_event)
+
+
+def test_options_are_written_once() -> None:
+    """The typed options and the validated settings have the same names and types."""
+    attrs.resolve_types(Settings)
+    settings = {field.name: field.type for field in attrs.fields(Settings)}
+
+    assert typing.get_type_hints(WorkerOptions) == settings
+
+
+def test_every_option_is_documented() -> None:
+    """Each option is in WorkerOptions' docstring and in the README's option table."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    rows = re.findall(r"^\| (.+?) \|", readme, re.MULTILINE)
+    in_table = {name for row in rows for name in re.findall(r"`(\w+)`", row)}
+    documented = set(re.findall(r"^        (\w+):", WorkerOptions.__doc__ or "", re.M))
+
+    options = set(WorkerOptions.__annotations__)
+    assert (options, options) == (options & in_table, documented)

@@ -12,7 +12,10 @@ import pytest
 from worker_helpers import Harness
 
 from cpjobs import (
+    ActionCategory,
+    ActionConfigurationProperty,
     ActionTypeId,
+    ArtifactDetails,
     FailureType,
     Job,
     JobContext,
@@ -23,6 +26,28 @@ from cpjobs import (
 from cpjobs.testing import CodePipelineEmulator
 
 SECRET = "hunter2-very-secret-password"
+
+
+@pytest.fixture
+async def action_type(jobs_client: JobsClient) -> ActionTypeId:
+    """A custom action type whose definition makes ``Password`` secret, ``Glob`` not."""
+    artifacts = ArtifactDetails(minimum_count=0, maximum_count=5)
+    created = await jobs_client.create_custom_action_type(
+        category=ActionCategory.BUILD,
+        provider="cpjobs-secrets",
+        version="1",
+        input_artifact_details=artifacts,
+        output_artifact_details=artifacts,
+        configuration_properties=[
+            ActionConfigurationProperty(
+                name="Password", required=False, key=False, secret=True
+            ),
+            ActionConfigurationProperty(
+                name="Glob", required=False, key=False, secret=False
+            ),
+        ],
+    )
+    return created.action_type.id
 
 
 async def crash_with(
@@ -183,8 +208,10 @@ async def test_cancellation_inside_the_handler_is_a_crash(
     [
         lambda secret: json.dumps({"password": secret}),
         lambda secret: f"https://user:{urllib.parse.quote(secret, safe='')}@host/",
+        lambda secret: f"https://host/{urllib.parse.quote(secret)}",
+        lambda secret: json.dumps({"password": secret}, ensure_ascii=False),
     ],
-    ids=["json", "url"],
+    ids=["json", "url", "quote", "json-unicode"],
 )
 async def test_escaped_secrets_are_redacted(
     emulator: CodePipelineEmulator,
@@ -205,3 +232,118 @@ async def test_escaped_secrets_are_redacted(
     assert details is not None
     assert "***" in details.message
     assert "zq" not in details.message
+
+
+async def test_secret_across_the_message_limit_is_cut_whole(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A secret the 5000-character cut would split is cut off whole, not shown in part."""
+    job_id = emulator.enqueue_job(action_type, configuration={"Password": SECRET})
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        raise ValueError("y" * 4970 + ctx.configuration["Password"] * 1000)
+
+    await Harness(finish=1).work(JobWorker, jobs_client, action_type, handler)
+
+    details = emulator.job(job_id).failure_details
+    assert details is not None
+    assert "ValueError: " + "y" * 4970 + "..." == details.message
+
+
+async def run_showing_configuration(
+    emulator: CodePipelineEmulator,
+    client: JobsClient,
+    action_type: ActionTypeId,
+    **options: object,
+) -> tuple[str, str]:
+    """Run a job whose handler fails quoting its configuration: its repr, the failure."""
+    job_id = emulator.enqueue_job(
+        action_type, configuration={"Password": SECRET, "Glob": "**/*.py"}
+    )
+    shown: list[str] = []
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        assert {"Password": SECRET, "Glob": "**/*.py"} == dict(ctx.configuration)
+        shown.append(repr(ctx.configuration))
+        raise ValueError(f"{ctx.configuration['Glob']} {ctx.configuration['Password']}")
+
+    await Harness(finish=1).work(JobWorker, client, action_type, handler, **options)
+    details = emulator.job(job_id).failure_details
+    assert details is not None
+    return shown[0], details.message
+
+
+async def test_secret_properties_are_learned_from_the_definition(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """Values of properties the action type marks secret are hidden; others show."""
+    shown = await run_showing_configuration(emulator, jobs_client, action_type)
+
+    assert (
+        "{'Password': '***', 'Glob': '**/*.py'}",
+        "ValueError: **/*.py ***",
+    ) == shown
+
+
+async def test_named_secret_properties_add_to_the_definition(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """``secret_properties`` makes more properties secret than the definition does."""
+    shown = await run_showing_configuration(
+        emulator, jobs_client, action_type, secret_properties={"Glob"}
+    )
+
+    assert ("{'Password': '***', 'Glob': '***'}", "ValueError: *** ***") == shown
+
+
+async def test_every_value_is_secret_when_nothing_is_known(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """Without ListActionTypes (no permission) and no names, every value is hidden."""
+    emulator.inject_fault("ListActionTypes", code="AccessDeniedException")
+
+    shown = await run_showing_configuration(emulator, jobs_client, action_type)
+
+    assert ("{'Password': '***', 'Glob': '***'}", "ValueError: *** ***") == shown
+
+
+async def test_named_secrets_alone_when_the_definition_is_unreadable(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """Without ListActionTypes, the named properties are the secret ones."""
+    emulator.inject_fault("ListActionTypes", code="AccessDeniedException")
+
+    shown = await run_showing_configuration(
+        emulator, jobs_client, action_type, secret_properties={"Password"}
+    )
+
+    assert (
+        "{'Password': '***', 'Glob': '**/*.py'}",
+        "ValueError: **/*.py ***",
+    ) == shown
+
+
+async def test_rejected_success_log_is_redacted(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    action_type: ActionTypeId,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The service's message quoting a secret is redacted in the log and the failure."""
+    job_id = emulator.enqueue_job(action_type, configuration={"Password": SECRET})
+    emulator.inject_fault(
+        "PutJobSuccessResult",
+        code="ValidationException",
+        message=f"value {SECRET} is not allowed",
+    )
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        return None
+
+    await Harness(finish=1).work(JobWorker, jobs_client, action_type, handler)
+
+    details = emulator.job(job_id).failure_details
+    assert details is not None
+    assert "value *** is not allowed" in details.message
+    assert "success rejected" in caplog.text
+    assert SECRET not in caplog.text

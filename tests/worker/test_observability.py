@@ -167,3 +167,45 @@ async def test_context_logger_keeps_the_callers_extra(
 
     [record] = [r for r in caplog.records if r.getMessage() == "unzipping"]
     assert ("unzip", job_id) == (getattr(record, "step", None), record.job_id)
+
+
+async def test_job_events_name_pipeline_stage_and_action(
+    emulator: CodePipelineEmulator, bare_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """Started, retried and finished events carry where the job comes from."""
+    emulator.enqueue_job(
+        action_type, pipeline_name="shop", stage_name="Build", action_name="Compile"
+    )
+    emulator.inject_fault("PutJobSuccessResult", code="ThrottlingException")
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        return None
+
+    harness = Harness(finish=1)
+    await harness.run(JobWorker(bare_client, action_type, handler, **harness.options()))
+
+    about_jobs = [e for e in harness.events if not isinstance(e, Polled)]
+    assert ["JobStarted", "RetryScheduled", "JobFinished"] == [
+        type(e).__name__ for e in about_jobs
+    ]
+    assert all(
+        ("shop", "Build", "Compile") == (e.pipeline, e.stage, e.action)  # type: ignore[union-attr]
+        for e in about_jobs
+    )
+
+
+async def test_lost_race_event_names_the_pipeline(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A job skipped after its poll brought its data says which pipeline it was for."""
+    emulator.enqueue_job(action_type, pipeline_name="shop")
+    emulator.inject_fault("AcknowledgeJob", code="InvalidNonceException")
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        raise AssertionError("a lost race is not worked")
+
+    harness = Harness()
+    harness.on_sleep = lambda sleeps: harness.worker.stop()
+    await harness.run(JobWorker(jobs_client, action_type, handler, **harness.options()))
+
+    assert ["shop"] == [e.pipeline for e in harness.skipped]

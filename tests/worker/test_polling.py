@@ -129,6 +129,11 @@ async def test_a_job_resets_the_backoff(
         ("ThrottlingException", 400),
         ("InternalFailure", 500),
         ("ServiceUnavailable", 503),
+        ("RequestTimeout", 400),
+        ("RequestTimeoutException", 400),
+        ("PriorRequestNotComplete", 400),
+        ("SlowDown", 429),
+        ("BadGateway", 502),
     ],
 )
 async def test_poll_faults_back_off(
@@ -138,7 +143,11 @@ async def test_poll_faults_back_off(
     code: str,
     status: int,
 ) -> None:
-    """Throttled and 5xx polls are counted, waited out with backoff, then work goes on."""
+    """Throttled and transient polls are counted, waited out, then work goes on.
+
+    Transient as botocore's standard retry mode has it: its throttling and
+    timeout codes, 429, 500, 502, 503 and 504. None of them ends `run`.
+    """
     job_id = emulator.enqueue_job(action_type)
     emulator.inject_fault("PollForJobs", code=code, status=status, count=3)
     harness = Harness(finish=1)
@@ -160,8 +169,10 @@ async def test_poll_faults_back_off(
     assert JobStatus.SUCCEEDED == emulator.job(job_id).status
 
 
-async def test_permanent_poll_error_ends_run(jobs_client: JobsClient) -> None:
-    """A poll error retrying cannot fix (an unknown action type) is raised by run."""
+async def test_unknown_action_type_is_refused_at_start(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient
+) -> None:
+    """An action type ListActionTypes does not list ends `run` before any poll."""
     unknown = ActionTypeId(
         category=ActionCategory.TEST,
         owner=ActionOwner.CUSTOM,
@@ -170,6 +181,21 @@ async def test_permanent_poll_error_ends_run(jobs_client: JobsClient) -> None:
     )
     harness = Harness()
     worker = JobWorker(jobs_client, unknown, noop, **harness.options())
+
+    with pytest.raises(ActionTypeNotFound, match="Custom/Test/not-registered/1"):
+        await harness.run(worker)
+
+    assert 0 == emulator.calls("PollForJobs")
+
+
+async def test_permanent_poll_error_ends_run(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A poll error retrying cannot fix is raised by `run`."""
+    emulator.inject_fault("ListActionTypes", code="AccessDeniedException")
+    emulator.inject_fault("PollForJobs", code="ActionTypeNotFoundException")
+    harness = Harness()
+    worker = JobWorker(jobs_client, action_type, noop, **harness.options())
 
     with pytest.raises(ActionTypeNotFound):
         await harness.run(worker)

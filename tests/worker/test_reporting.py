@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from worker_helpers import Harness, TopRng
+from worker_helpers import Harness, TopRng, client_for
 
 from cpjobs import (
     ActionTypeId,
@@ -78,7 +80,18 @@ async def test_ack_retried_on_transient_fault(
 
 
 @pytest.mark.parametrize(
-    ("code", "status"), [("ThrottlingException", 400), ("InternalFailure", 500)]
+    ("code", "status"),
+    [
+        ("ThrottlingException", 400),
+        ("InternalFailure", 500),
+        ("RequestTimeout", 400),
+        ("RequestTimeoutException", 400),
+        ("PriorRequestNotComplete", 400),
+        ("TransactionInProgressException", 400),
+        ("SomethingNew", 429),
+        ("BadGateway", 502),
+        ("GatewayTimeout", 504),
+    ],
 )
 async def test_report_retried_on_transient_fault(
     emulator: CodePipelineEmulator,
@@ -87,7 +100,7 @@ async def test_report_retried_on_transient_fault(
     code: str,
     status: int,
 ) -> None:
-    """A throttled or 5xx result report is sent again after a backoff wait."""
+    """A report answered as botocore's standard retry mode retries is sent again."""
     job_id = emulator.enqueue_job(action_type)
     emulator.inject_fault("PutJobSuccessResult", code=code, status=status, count=3)
 
@@ -170,3 +183,67 @@ async def test_timed_out_job_is_not_retried(
     assert [JobResult.UNREPORTED] == [e.result for e in harness.finished]
     assert 1 == worker.stats.unreported
     assert JobStatus.TIMED_OUT == emulator.job(job_id).status
+
+
+async def test_not_implemented_is_not_retried(
+    emulator: CodePipelineEmulator, bare_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A 501 is not among the transient statuses: the report is not sent again."""
+    emulator.enqueue_job(action_type)
+    emulator.inject_fault("PutJobSuccessResult", code="NotImplemented", status=501)
+
+    worker, harness = await work_one(bare_client, action_type)
+
+    assert [] == retries(harness)
+    assert 1 == worker.stats.unreported
+
+
+async def test_result_that_landed_before_its_answer_was_lost_counts(
+    emulator: CodePipelineEmulator, action_type: ActionTypeId
+) -> None:
+    """A report that timed out but landed, then InvalidJobState on the retry, counts.
+
+    The emulator holds the first report's answer past the client's read timeout
+    and applies it afterwards; the retry waits until it has been applied.
+    """
+    job_id = emulator.enqueue_job(action_type)
+    emulator.inject_latency("PutJobSuccessResult", seconds=2.0)
+    harness = Harness(finish=1)
+
+    async def sleep_until_applied(delay: float) -> None:
+        harness.sleeps.append(delay)
+        while emulator.job(job_id).status is not JobStatus.SUCCEEDED:  # noqa: ASYNC110  (a server thread applies it)
+            await asyncio.sleep(0.02)
+
+    async with client_for(
+        emulator, read_timeout=0.5, retries={"total_max_attempts": 1}
+    ) as client:
+        worker = JobWorker(
+            client,
+            action_type,
+            noop,
+            retry_backoff=RETRY,
+            on_event=harness.on_event,
+            sleep=sleep_until_applied,
+        )
+        await harness.run(worker)
+
+    assert [JobResult.SUCCEEDED] == [e.result for e in harness.finished]
+    assert (1, 0, 1) == (
+        worker.stats.succeeded,
+        worker.stats.unreported,
+        worker.stats.report_retries,
+    )
+
+
+async def test_invalid_job_state_without_an_earlier_attempt_is_unreported(
+    emulator: CodePipelineEmulator, bare_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """InvalidJobState after a throttled attempt (which cannot have landed) is not a success."""
+    emulator.enqueue_job(action_type)
+    emulator.inject_fault("PutJobSuccessResult", code="ThrottlingException")
+    emulator.inject_fault("PutJobSuccessResult", code="InvalidJobStateException")
+
+    _, harness = await work_one(bare_client, action_type)
+
+    assert [JobResult.UNREPORTED] == [e.result for e in harness.finished]

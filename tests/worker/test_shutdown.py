@@ -17,9 +17,11 @@ from cpjobs import (
     FailureType,
     Job,
     JobContext,
+    JobResult,
     JobsClient,
     JobStatus,
     JobWorker,
+    WorkerAlreadyRun,
 )
 from cpjobs.testing import CodePipelineEmulator
 
@@ -192,7 +194,7 @@ async def test_a_worker_runs_once(
     worker = JobWorker(jobs_client, action_type, never_called, **harness.options())
     await harness.run(worker)
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(WorkerAlreadyRun):
         await worker.run()
 
 
@@ -280,37 +282,6 @@ async def test_signal_handlers_are_restored(
     assert [signal.SIGINT] == seen
 
 
-async def test_handler_ignoring_cancellation_is_left_behind(
-    emulator: CodePipelineEmulator,
-    jobs_client: JobsClient,
-    action_type: ActionTypeId,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A handler that swallows every cancellation does not hang `run` forever."""
-    job_id = emulator.enqueue_job(action_type)
-    started = asyncio.Event()
-    release = asyncio.Event()
-
-    async def handler(job: Job, ctx: JobContext) -> None:
-        started.set()
-        while not release.is_set():
-            with contextlib.suppress(asyncio.CancelledError):
-                await release.wait()
-
-    worker = JobWorker(
-        jobs_client, action_type, handler, shutdown_grace=0, cancel_wait=0.01
-    )
-    run = asyncio.create_task(worker.run())
-    await started.wait()
-    worker.stop()
-    await asyncio.wait_for(run, 30)
-
-    assert JobStatus.IN_PROGRESS == emulator.job(job_id).status
-    assert "handlers ignore cancellation: leaving their jobs" in caplog.text
-    release.set()
-    await asyncio.gather(*other_tasks())
-
-
 async def test_cancelling_twice_gives_up_on_reports(
     emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
 ) -> None:
@@ -336,3 +307,93 @@ async def test_cancelling_twice_gives_up_on_reports(
 
     assert JobStatus.IN_PROGRESS == emulator.job(job_id).status
     assert set() == other_tasks()
+
+
+async def test_checkpoint_reported_when_cleanup_raises(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A handler cancelled after the grace whose cleanup raises still hands off."""
+    job_id = emulator.enqueue_job(action_type)
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        ctx.checkpoint("resume-at-3")
+        worker.stop()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            raise OSError("cleanup failed")
+
+    harness = Harness()
+    worker = JobWorker(
+        jobs_client, action_type, handler, shutdown_grace=0, **harness.options()
+    )
+    await harness.run(worker)
+
+    record = emulator.job(job_id)
+    assert record.success is not None
+    assert "resume-at-3" == record.success.continuation_token
+    assert (1, 0) == (worker.stats.continued, worker.stats.failed)
+
+
+async def test_continued_job_abandoned_is_handed_off_again(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A continued job stopped before it checkpoints goes on with the token it came with."""
+    job_id = emulator.enqueue_job(action_type, continuation_token="resume-at-5")
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        worker.stop()
+        await asyncio.Event().wait()
+
+    harness = Harness()
+    worker = JobWorker(
+        jobs_client, action_type, handler, shutdown_grace=0, **harness.options()
+    )
+    await harness.run(worker)
+
+    record = emulator.job(job_id)
+    assert record.success is not None
+    assert "resume-at-5" == record.success.continuation_token
+    assert 1 == worker.stats.continued
+
+
+async def test_job_left_behind_is_counted_unreported_and_never_reported_late(
+    emulator: CodePipelineEmulator,
+    action_type: ActionTypeId,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Stats, events and logs agree on a job left behind; it is not reported later."""
+    job_id = emulator.enqueue_job(action_type)
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        started.set()
+        while not release.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await release.wait()
+
+    harness = Harness()
+    worker = JobWorker(
+        client_for(emulator),
+        action_type,
+        handler,
+        shutdown_grace=0,
+        cancel_wait=0.01,
+        owns_client=True,
+        **harness.options(),
+    )
+    run = asyncio.create_task(harness.run(worker))
+    await started.wait()
+    worker.stop()
+    await run
+    stats_at_return = worker.stats
+    release.set()
+    await asyncio.gather(*other_tasks())
+
+    assert (1, 0) == (stats_at_return.unreported, stats_at_return.in_flight)
+    assert stats_at_return == worker.stats
+    assert [JobResult.UNREPORTED] == [e.result for e in harness.finished]
+    assert JobStatus.IN_PROGRESS == emulator.job(job_id).status
+    assert "handlers ignore cancellation: leaving their jobs" in caplog.text
+    assert "ClientNotOpen" not in caplog.text

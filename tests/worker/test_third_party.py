@@ -9,6 +9,7 @@ from worker_helpers import Harness
 
 from cpjobs import (
     ActionTypeId,
+    ClientTokenProvider,
     Continue,
     ExecutionDetails,
     JobContext,
@@ -76,13 +77,32 @@ async def test_async_token_provider_and_continue(
     assert "next" == record.success.continuation_token
 
 
-async def test_unknown_client_is_skipped(
+def failing_provider(client_id: str) -> str:
+    """A token store that is down; its message quotes a secret."""
+    raise ConnectionError("vault at https://user:s3cr3t-pass@vault/ is down")
+
+
+@pytest.mark.parametrize(
+    ("provider", "reason"),
+    [
+        (lambda client_id: None, SkipReason.UNKNOWN_CLIENT),
+        (failing_provider, SkipReason.CLAIM_FAILED),
+    ],
+    ids=["unknown", "failing"],
+)
+async def test_client_without_a_token_is_skipped(
     emulator: CodePipelineEmulator,
     jobs_client: JobsClient,
     third_party_type: ActionTypeId,
     caplog: pytest.LogCaptureFixture,
+    provider: ClientTokenProvider,
+    reason: SkipReason,
 ) -> None:
-    """A job whose client id the provider does not know is logged and left alone."""
+    """A job whose token cannot be had is logged by client id and left alone.
+
+    A failing provider is logged by its exception's type only: its message
+    may quote a secret.
+    """
     job_id, client_id, _ = emulator.enqueue_third_party_job(third_party_type)
     harness = Harness()
     harness.on_sleep = lambda sleeps: harness.worker.stop()
@@ -91,18 +111,15 @@ async def test_unknown_client_is_skipped(
         raise AssertionError("not ours")
 
     worker = ThirdPartyJobWorker(
-        jobs_client,
-        third_party_type,
-        handler,
-        lambda client_id: None,
-        **harness.options(),
+        jobs_client, third_party_type, handler, provider, **harness.options()
     )
     await harness.run(worker)
 
-    assert [SkipReason.UNKNOWN_CLIENT] == [e.reason for e in harness.skipped]
+    assert [reason] == [e.reason for e in harness.skipped]
     assert 1 == worker.stats.skipped
     assert JobStatus.DISPATCHED == emulator.job(job_id).status
     assert any(client_id in r.getMessage() for r in caplog.records)
+    assert "s3cr3t" not in caplog.text
 
 
 async def test_wrong_token_is_logged_and_counted(
@@ -239,4 +256,22 @@ async def test_third_party_credentials_refresh(
     first, fresh = seen
     assert first != fresh
     assert 2 == emulator.calls("GetThirdPartyJobDetails")
+    assert JobStatus.SUCCEEDED == emulator.job(job_id).status
+
+
+async def test_client_tokens_as_a_mapping(
+    emulator: CodePipelineEmulator,
+    jobs_client: JobsClient,
+    third_party_type: ActionTypeId,
+) -> None:
+    """A plain dict of client tokens works as the token provider."""
+    job_id, client_id, token = emulator.enqueue_third_party_job(third_party_type)
+
+    async def handler(job: ThirdPartyJobDetails, ctx: JobContext) -> None:
+        return None
+
+    await Harness(finish=1).work(
+        ThirdPartyJobWorker, jobs_client, third_party_type, handler, {client_id: token}
+    )
+
     assert JobStatus.SUCCEEDED == emulator.job(job_id).status
