@@ -6,10 +6,19 @@ from typing import Any
 
 import attrs
 
+from ._action_types import (
+    ActionTypeSpec,
+    Registration,
+    action_type_differences,
+    cloudformation_template,
+    find_action_type,
+    register_action_type,
+)
 from ._backoff import Backoff
 from ._client import JobsClient, JobStream
 from ._converter import converter
 from ._errors import (
+    ActionTypeConflict,
     ActionTypeNotFound,
     ClientNotOpen,
     ConcurrentModification,
@@ -120,9 +129,11 @@ __all__ = [
     "ActionContext",
     "ActionOwner",
     "ActionType",
+    "ActionTypeConflict",
     "ActionTypeId",
     "ActionTypeNotFound",
     "ActionTypeSettings",
+    "ActionTypeSpec",
     "Artifact",
     "ArtifactDetails",
     "ArtifactLocation",
@@ -185,6 +196,7 @@ __all__ = [
     "PutJobSuccessResultInput",
     "PutThirdPartyJobFailureResultInput",
     "PutThirdPartyJobSuccessResultInput",
+    "Registration",
     "RetryScheduled",
     "S3ArtifactLocation",
     "ServiceError",
@@ -205,7 +217,11 @@ __all__ = [
     "WorkerEvent",
     "WorkerOptions",
     "WorkerStats",
+    "action_type_differences",
+    "cloudformation_template",
     "converter",
+    "find_action_type",
+    "register_action_type",
 ]
 
 
