@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import attrs
 from attrs import AttrsInstance
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+from cattrs.errors import ForbiddenExtraKeysError
 
 from ._client import JobsClient
 from ._converter import converter, make_converter
@@ -88,7 +88,7 @@ class ActionTypeSpec(CreateCustomActionTypeInput):
                 f"has unknown members {sorted(error.extra_fields)}",
                 "the members of a CreateCustomActionType request",
             ) from None
-        except (KeyError, TypeError, ValueError, ClassValidationError) as error:
+        except (KeyError, TypeError, ValueError) as error:
             raise InvalidField(
                 source,
                 _problem(error),
@@ -129,8 +129,6 @@ def _parse(suffix: str, text: str) -> Any:
 
 def _problem(error: BaseException) -> str:
     """What went wrong structuring a spec, in one line."""
-    if isinstance(error, ClassValidationError):
-        return "; ".join(_problem(inner) for inner in error.exceptions)
     if isinstance(error, KeyError):
         return str(error.args[0]) if error.args else "a required member is missing"
     return str(error)
