@@ -6,6 +6,14 @@ from typing import Any
 
 import attrs
 
+from ._action_types import (
+    ActionTypeSpec,
+    Registration,
+    action_type_differences,
+    cloudformation_template,
+    find_action_type,
+    register_action_type,
+)
 from ._backoff import Backoff
 from ._client import JobsClient, JobStream
 from ._context import (
@@ -16,6 +24,7 @@ from ._context import (
 )
 from ._converter import converter
 from ._errors import (
+    ActionTypeConflict,
     ActionTypeNotFound,
     ClientNotOpen,
     ConcurrentModification,
@@ -122,9 +131,11 @@ __all__ = [
     "ActionContext",
     "ActionOwner",
     "ActionType",
+    "ActionTypeConflict",
     "ActionTypeId",
     "ActionTypeNotFound",
     "ActionTypeSettings",
+    "ActionTypeSpec",
     "Artifact",
     "ArtifactDetails",
     "ArtifactLocation",
@@ -187,6 +198,7 @@ __all__ = [
     "PutJobSuccessResultInput",
     "PutThirdPartyJobFailureResultInput",
     "PutThirdPartyJobSuccessResultInput",
+    "Registration",
     "RetryScheduled",
     "S3ArtifactLocation",
     "ServiceError",
@@ -208,7 +220,11 @@ __all__ = [
     "WorkerEvent",
     "WorkerOptions",
     "WorkerStats",
+    "action_type_differences",
+    "cloudformation_template",
     "converter",
+    "find_action_type",
+    "register_action_type",
 ]
 
 

@@ -3,6 +3,7 @@
 ::
 
     CPJobsError                       .retryable: may the same call succeed later?
+    ├── ActionTypeConflict            a registered action type version differs from its spec
     ├── InvalidField                  a value you built breaks a service limit (also ValueError)
     ├── ClientNotOpen                 a created JobsClient used outside ``async with``
     │                                 (also RuntimeError)
@@ -47,6 +48,7 @@ from botocore.exceptions import (
 )
 
 __all__ = [
+    "ActionTypeConflict",
     "ActionTypeNotFound",
     "CPJobsError",
     "ClientNotOpen",
@@ -397,3 +399,24 @@ _ERROR_CLASSES.update(
     )
     for code in cls.codes
 )
+
+
+class ActionTypeConflict(CPJobsError):
+    """A version of a custom action type exists with a different definition.
+
+    The service cannot change a type in place: the new definition needs a new
+    version. ``differences`` lists each member that differs.
+    """
+
+    def __init__(
+        self, action_type: str, differences: tuple[str, ...], next_version: str
+    ) -> None:
+        self.action_type = action_type
+        self.differences = differences
+        self.next_version = next_version
+        listed = "".join(f"\n  - {difference}" for difference in differences)
+        super().__init__(
+            f"{action_type} is registered with a different definition:{listed}\n"
+            "A registered version cannot be changed: register the new definition"
+            f" as a new version (e.g. version {next_version!r})"
+        )

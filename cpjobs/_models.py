@@ -828,7 +828,7 @@ def _templates_name_allowed_properties(
         return
     for field, name in url_template_problems(instance.settings, value or ()):
         raise InvalidField(
-            f"CreateCustomActionTypeInput.settings.{field}",
+            f"{type(instance).__name__}.settings.{field}",
             f"names {{Config:{name}}}, not a required non-secret property",
             "templates name only required, non-secret properties",
         )

@@ -6,7 +6,7 @@ Not collected by pytest: it is read by the type checkers only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import assert_type
+from typing import Any, assert_type
 
 import cpjobs
 
@@ -189,3 +189,27 @@ def enums_from_strings() -> None:
     )
     assert_type(prop.type, "cpjobs.ActionConfigurationPropertyType | None")
     cpjobs.ActionTypeId(category=3, owner="Custom", provider="Lint", version="1")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+async def action_type_spec(client: cpjobs.JobsClient) -> None:
+    spec = cpjobs.ActionTypeSpec(
+        category="Test",
+        provider="Lint",
+        version="1",
+        input_artifact_details=cpjobs.ArtifactDetails(minimum_count=1, maximum_count=1),
+        output_artifact_details=cpjobs.ArtifactDetails(
+            minimum_count=0, maximum_count=0
+        ),
+    )
+    assert_type(spec.action_type_id, cpjobs.ActionTypeId)
+    assert_type(cpjobs.ActionTypeSpec.load("lint.toml"), cpjobs.ActionTypeSpec)
+    try:
+        outcome = await cpjobs.register_action_type(client, spec)
+    except cpjobs.ActionTypeConflict as conflict:
+        assert_type(conflict.differences, tuple[str, ...])
+        return
+    assert_type(outcome, cpjobs.Registration)
+    registered = await cpjobs.find_action_type(client, spec.action_type_id)
+    if registered is not None:
+        assert_type(cpjobs.action_type_differences(spec, registered), tuple[str, ...])
+    assert_type(cpjobs.cloudformation_template(spec), dict[str, Any])
