@@ -41,6 +41,7 @@ from ._errors import (
     UnexpectedResponse,
     ValidationException,
 )
+from ._logging import JobFieldsFilter, JsonFormatter, configure_logging
 from ._models import (
     AcknowledgeJobInput,
     AcknowledgeJobOutput,
@@ -170,6 +171,7 @@ __all__ = [
     "JobContext",
     "JobData",
     "JobDetails",
+    "JobFieldsFilter",
     "JobFinished",
     "JobHandler",
     "JobNotFound",
@@ -180,6 +182,7 @@ __all__ = [
     "JobStream",
     "JobWorker",
     "JobsClient",
+    "JsonFormatter",
     "LimitExceeded",
     "ListActionTypesInput",
     "ListActionTypesOutput",
@@ -219,6 +222,7 @@ __all__ = [
     "WorkerStats",
     "action_type_differences",
     "cloudformation_template",
+    "configure_logging",
     "converter",
     "find_action_type",
     "register_action_type",
