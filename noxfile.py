@@ -56,23 +56,29 @@ def _pyenv_install(version: str) -> Path | None:
     )
 
 
-def _expose_interpreters(versions: list[str]) -> None:
+def _expose_interpreters(versions: list[str]) -> list[str]:
     """Put ``pythonX.Y`` on PATH for versions that are installed but hidden.
 
     pyenv's shims answer only for the versions pyenv has active, so nox would
     miss the others (or pick a shim that fails); link the installed binaries
     into one directory on PATH instead. Versions not installed stay missing.
+
+    Returns:
+        The versions found, in the order given.
     """
+    found: list[str] = []
     links: dict[str, Path] = {}
     for version in versions:
         command = shutil.which(f"python{version}")
         if command is not None and _works(command):
+            found.append(version)
             continue
         installed = _pyenv_install(version)
         if installed is not None:
+            found.append(version)
             links[f"python{version}"] = installed
     if not links:
-        return
+        return found
     INTERPRETER_LINKS.mkdir(parents=True, exist_ok=True)
     for name, target in links.items():
         link = INTERPRETER_LINKS / name
@@ -81,9 +87,13 @@ def _expose_interpreters(versions: list[str]) -> None:
     os.environ["PATH"] = os.pathsep.join(
         [str(INTERPRETER_LINKS.resolve()), os.environ.get("PATH", "")]
     )
+    return found
 
 
-_expose_interpreters(TEST_PYTHONS)
+FOUND_PYTHONS = _expose_interpreters(TEST_PYTHONS)
+#: Coverage is measured once, on the oldest version found: the code is the
+#: same on each, and measuring costs time. Found none here: measure on each.
+COVERAGE_PYTHON = FOUND_PYTHONS[0] if FOUND_PYTHONS else None
 
 
 def install_groups(session: nox.Session, *groups: str, project: bool = True) -> None:
@@ -99,8 +109,11 @@ def install_groups(session: nox.Session, *groups: str, project: bool = True) -> 
 
 @nox.session(python=TEST_PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Run the test suite under coverage, against the installed package."""
+    """Run the test suite against the installed package (under coverage once)."""
     install_groups(session, "tests")
+    if COVERAGE_PYTHON not in (None, session.python):
+        session.run("pytest", *session.posargs)
+        return
     session.run("coverage", "erase")
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
     session.run("coverage", "combine", success_codes=[0, 1])

@@ -60,6 +60,7 @@ from ._events import (
     WorkerEvent,
     WorkerStats,
 )
+from ._logging import JobFieldsFilter, JsonFormatter, configure_logging
 from ._models import (
     AcknowledgeJobInput,
     AcknowledgeJobOutput,
@@ -172,6 +173,7 @@ __all__ = [
     "JobContext",
     "JobData",
     "JobDetails",
+    "JobFieldsFilter",
     "JobFinished",
     "JobHandler",
     "JobNotFound",
@@ -182,6 +184,7 @@ __all__ = [
     "JobStream",
     "JobWorker",
     "JobsClient",
+    "JsonFormatter",
     "LimitExceeded",
     "ListActionTypesInput",
     "ListActionTypesOutput",
@@ -222,6 +225,7 @@ __all__ = [
     "WorkerStats",
     "action_type_differences",
     "cloudformation_template",
+    "configure_logging",
     "converter",
     "find_action_type",
     "register_action_type",

@@ -7,6 +7,7 @@ import asyncio
 import enum
 import importlib.util
 import json
+import logging
 import os
 import sys
 import time
@@ -29,6 +30,7 @@ from ._errors import (
     CredentialsError,
     InvalidField,
 )
+from ._logging import configure_logging
 from ._models import (
     ActionOwner,
     ActionType,
@@ -187,6 +189,45 @@ def build_parser(prog: str = "cpjobs") -> argparse.ArgumentParser:
     return parser
 
 
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(text: str) -> str:
+    if text.upper() not in _LEVELS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(_LEVELS)}")
+    return text.upper()
+
+
+def _add_log_options(parser: argparse.ArgumentParser) -> None:
+    """Logging options, on every command so they may follow it."""
+    add_option(
+        parser,
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="logs on stderr as text with the job's fields, or JSON lines",
+    )
+    add_option(
+        parser,
+        "--log-level",
+        type=_log_level,
+        default="WARNING",
+        help="the level -v and -q count from",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logs: -v, -vv"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="count", default=0, help="fewer logs: -q, -qq"
+    )
+
+
+def _level(args: argparse.Namespace) -> int:
+    level = logging.getLevelNamesMapping()[args.log_level]
+    shifted: int = level + 10 * (args.quiet - args.verbose)
+    return min(max(shifted, logging.DEBUG), logging.CRITICAL)
+
+
 def _add_aws_options(parser: argparse.ArgumentParser) -> None:
     add_option(parser, "--region", help="AWS region")
     add_option(
@@ -216,6 +257,7 @@ def _add_action_type(commands: Any) -> None:
         help="print the spec as a CloudFormation template instead of registering",
     )
     _add_aws_options(register)
+    _add_log_options(register)
     register.set_defaults(handler=_register)
 
     listing = verbs.add_parser("list", help="list action types")
@@ -227,6 +269,7 @@ def _add_action_type(commands: Any) -> None:
         help="whose action types",
     )
     _add_aws_options(listing)
+    _add_log_options(listing)
     listing.set_defaults(handler=_list)
 
     for name, handler, summary in (
@@ -241,6 +284,7 @@ def _add_action_type(commands: Any) -> None:
             help="e.g. Test/Custom/Lint/1",
         )
         _add_aws_options(verb)
+        _add_log_options(verb)
         verb.set_defaults(handler=handler)
 
 
@@ -260,6 +304,7 @@ def _add_check(commands: Any) -> None:
         default=60.0,
         help="seconds since the last touch that still count as alive",
     )
+    _add_log_options(check)
     check.set_defaults(handler=_check)
 
 
@@ -271,6 +316,7 @@ def _add_demo(commands: Any) -> None:
     add_option(
         demo, "--concurrency", type=_count, default=8, help="jobs in flight at once"
     )
+    _add_log_options(demo)
     demo.set_defaults(handler=_demo)
 
 
@@ -284,6 +330,7 @@ def _add_emulator(commands: Any) -> None:
     )
     add_option(serve, "--port", type=_port, default=0, help="0 picks a free port")
     add_option(serve, "--region", default="us-east-1", help="the emulated region")
+    _add_log_options(serve)
     serve.set_defaults(handler=_emulator_serve)
 
 
@@ -435,6 +482,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "cpjobs") -> int:
         _say(f"{prog}: configuration error: {error}")
         return ExitCode.CONFIGURATION
     args = parser.parse_args(argv)
+    # -v shows cpjobs' own debug logs, not every library's.
+    level = _level(args)
+    configure_logging(format=args.log_format, level=max(level, logging.WARNING))
+    logging.getLogger("cpjobs").setLevel(level)
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+
+from cpjobs.testing import CodePipelineEmulator
 
 from .conftest import command_env, run_cpjobs
 
@@ -70,3 +73,44 @@ class TestBadArguments:
             result.returncode,
             result.stderr.split(": 'soon'")[0],
         )
+
+
+class TestLogs:
+    def test_verbose_json_logs_name_the_operation(
+        self, emulator: CodePipelineEmulator
+    ) -> None:
+        """-vv --log-format json writes cpjobs' debug records as JSON lines."""
+        result = run_cpjobs(
+            "action-type",
+            "list",
+            "-vv",
+            "--log-format",
+            "json",
+            "--endpoint-url",
+            emulator.endpoint_url,
+            "--region",
+            emulator.region,
+        )
+
+        entries = [json.loads(line) for line in result.stderr.splitlines()]
+        assert (0, [("DEBUG", "cpjobs", "ListActionTypes")]) == (
+            result.returncode,
+            [
+                (e["level"], e["logger"], e["operation"])
+                for e in entries
+                if e["logger"].startswith("cpjobs")
+            ],
+        )
+
+    def test_quiet_by_default(self, emulator: CodePipelineEmulator) -> None:
+        """Without -v nothing below a warning is logged."""
+        result = run_cpjobs(
+            "action-type",
+            "list",
+            "--endpoint-url",
+            emulator.endpoint_url,
+            "--region",
+            emulator.region,
+        )
+
+        assert (0, "") == (result.returncode, result.stderr)

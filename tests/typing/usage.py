@@ -5,6 +5,7 @@ Not collected by pytest: it is read by the type checkers only.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any, assert_type
 
@@ -213,3 +214,10 @@ async def action_type_spec(client: cpjobs.JobsClient) -> None:
     if registered is not None:
         assert_type(cpjobs.action_type_differences(spec, registered), tuple[str, ...])
     assert_type(cpjobs.cloudformation_template(spec), dict[str, Any])
+
+
+def logs() -> None:
+    handler = cpjobs.configure_logging(format="json", level="DEBUG")
+    assert_type(handler, logging.Handler)
+    handler.addFilter(cpjobs.JobFieldsFilter(placeholder="?"))
+    handler.setFormatter(cpjobs.JsonFormatter())
