@@ -7,11 +7,26 @@ from typing import Any
 
 import attrs
 
+from ._archive import ArchiveFormat, ExtractionPolicy, LinkPolicy
+from ._artifacts import (
+    ArtifactStore,
+    ArtifactTransferred,
+    InputArtifact,
+    OutputArtifact,
+    TransferConfig,
+    TransferDirection,
+)
 from ._backoff import Backoff
 from ._client import JobsClient, JobStream
 from ._converter import converter
 from ._errors import (
     ActionTypeNotFound,
+    ArchiveRule,
+    ArtifactAccessDenied,
+    ArtifactError,
+    ArtifactNotFound,
+    ArtifactTooLarge,
+    BadArchive,
     ClientNotOpen,
     CPJobsError,
     CredentialsError,
@@ -26,6 +41,7 @@ from ._errors import (
     Throttled,
     TransportError,
     UnexpectedResponse,
+    UnsafeArchive,
     ValidationException,
 )
 from ._models import (
@@ -104,10 +120,19 @@ __all__ = [
     "ActionOwner",
     "ActionTypeId",
     "ActionTypeNotFound",
+    "ArchiveFormat",
+    "ArchiveRule",
     "Artifact",
+    "ArtifactAccessDenied",
+    "ArtifactError",
     "ArtifactLocation",
     "ArtifactLocationType",
+    "ArtifactNotFound",
+    "ArtifactStore",
+    "ArtifactTooLarge",
+    "ArtifactTransferred",
     "Backoff",
+    "BadArchive",
     "CPJobsError",
     "ClientNotOpen",
     "ClientTokenProvider",
@@ -117,6 +142,7 @@ __all__ = [
     "EncryptionKey",
     "EncryptionKeyType",
     "ExecutionDetails",
+    "ExtractionPolicy",
     "Failure",
     "FailureDetails",
     "FailureType",
@@ -124,6 +150,7 @@ __all__ = [
     "GetJobDetailsOutput",
     "GetThirdPartyJobDetailsInput",
     "GetThirdPartyJobDetailsOutput",
+    "InputArtifact",
     "InvalidClientToken",
     "InvalidField",
     "InvalidJob",
@@ -143,7 +170,9 @@ __all__ = [
     "JobStream",
     "JobWorker",
     "JobsClient",
+    "LinkPolicy",
     "Outcome",
+    "OutputArtifact",
     "OutputVariablesSizeExceeded",
     "PipelineContext",
     "PollFailed",
@@ -168,8 +197,11 @@ __all__ = [
     "ThirdPartyJobHandler",
     "ThirdPartyJobWorker",
     "Throttled",
+    "TransferConfig",
+    "TransferDirection",
     "TransportError",
     "UnexpectedResponse",
+    "UnsafeArchive",
     "ValidationException",
     "WorkerEvent",
     "WorkerOptions",

@@ -1,0 +1,113 @@
+"""Fixtures for the artifact store: jobs with real artifacts on the emulator's S3."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import boto3
+import pytest
+
+from cpjobs import (
+    ActionCategory,
+    ActionOwner,
+    ActionTypeId,
+    ArtifactStore,
+    ExtractionPolicy,
+    Job,
+    JobsClient,
+    TransferConfig,
+)
+from cpjobs.testing import CodePipelineEmulator
+
+ACTION = ActionTypeId(
+    category=ActionCategory.BUILD,
+    owner=ActionOwner.CUSTOM,
+    provider="cpjobs-artifacts",
+    version="1",
+)
+#: Multipart and ranged transfers at S3's smallest part, so tests stay small.
+SMALL_PARTS = TransferConfig(part_size=5 << 20, multipart_threshold=5 << 20)
+
+JobFactory = Callable[..., Awaitable[Job]]
+
+
+def outputs_as_inputs(job: Job) -> Job:
+    """The job with its output artifacts as inputs: to read back what was put there."""
+    assert job.data is not None
+    return attrs.evolve(
+        job, data=attrs.evolve(job.data, input_artifacts=job.data.output_artifacts)
+    )
+
+
+Extract = Callable[..., Awaitable[Path]]
+
+
+@pytest.fixture
+def make_job(emulator: CodePipelineEmulator, jobs_client: JobsClient) -> JobFactory:
+    """Queue a job (arguments as for ``enqueue_job``) and poll it with cpjobs."""
+
+    async def make(
+        inputs: dict[str, bytes] | None = None,
+        outputs: Sequence[str] = (),
+        *,
+        encryption_key: bool = False,
+    ) -> Job:
+        emulator.enqueue_job(
+            ACTION,
+            input_artifacts=inputs,
+            output_artifacts=outputs,
+            encryption_key=encryption_key,
+        )
+        jobs = (await jobs_client.poll_for_jobs(action_type_id=ACTION)).jobs
+        assert jobs is not None and len(jobs) == 1
+        return jobs[0]
+
+    return make
+
+
+@pytest.fixture
+async def store_for(
+    jobs_client: JobsClient,
+) -> AsyncIterator[Callable[..., ArtifactStore]]:
+    """Make stores for jobs on the emulator; all closed after the test."""
+    stores: list[ArtifactStore] = []
+
+    def make(job: Job, **options: Any) -> ArtifactStore:
+        store = ArtifactStore(jobs_client, job, **options)
+        stores.append(store)
+        return store
+
+    yield make
+    for store in stores:
+        await store.aclose()
+
+
+@pytest.fixture
+def extract(
+    make_job: JobFactory, store_for: Callable[..., ArtifactStore], tmp_path: Path
+) -> Extract:
+    """Put ``content`` in S3 as a job's input and extract it with the store."""
+
+    async def run(content: bytes, policy: ExtractionPolicy | None = None) -> Path:
+        job = await make_job({"Source": content})
+        destination = tmp_path / "out"
+        return await store_for(job).input().extract(destination, policy=policy)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def s3(codepipeline_emulator: CodePipelineEmulator) -> Iterator[Any]:
+    """A boto3 S3 client on the emulator, to look at objects from outside."""
+    client = boto3.client(
+        "s3",
+        region_name=codepipeline_emulator.region,
+        endpoint_url=codepipeline_emulator.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    yield client
+    client.close()
