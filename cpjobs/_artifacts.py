@@ -219,6 +219,7 @@ class _JobCredentials(AioRefreshableCredentials):
         self._clock = clock
         self._refresh_at = clock() + refresh_after
         self._stale = False
+        self._just_refreshed = False
         #: Bumped by each refresh: tells whether an expired answer is news.
         self.generation = 0
         super().__init__(
@@ -238,6 +239,11 @@ class _JobCredentials(AioRefreshableCredentials):
 
     def refresh_needed(self, refresh_in: float | None = None) -> bool:
         """Whether the next request must wait for fresh credentials."""
+        if self._just_refreshed:
+            # botocore's own "still expired?" check right after a refresh:
+            # a set just fetched is fresh, even with refresh_after=0.
+            self._just_refreshed = False
+            return False
         return self._stale or self._clock() >= self._refresh_at
 
     def expire(self, generation: int) -> None:
@@ -249,6 +255,7 @@ class _JobCredentials(AioRefreshableCredentials):
         fresh = await self._fetch()
         self.generation += 1
         self._stale = False
+        self._just_refreshed = True
         self._refresh_at = self._clock() + self._refresh_after
         logger.debug("artifact credentials refreshed")
         return {
