@@ -7,7 +7,7 @@ import functools
 import logging
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -24,8 +24,17 @@ from ._models import (
     AcknowledgeJobOutput,
     AcknowledgeThirdPartyJobInput,
     AcknowledgeThirdPartyJobOutput,
+    ActionCategory,
+    ActionConfigurationProperty,
+    ActionOwner,
+    ActionType,
     ActionTypeId,
+    ActionTypeSettings,
+    ArtifactDetails,
+    CreateCustomActionTypeInput,
+    CreateCustomActionTypeOutput,
     CurrentRevision,
+    DeleteCustomActionTypeInput,
     ExecutionDetails,
     FailureDetails,
     GetJobDetailsInput,
@@ -33,6 +42,8 @@ from ._models import (
     GetThirdPartyJobDetailsInput,
     GetThirdPartyJobDetailsOutput,
     Job,
+    ListActionTypesInput,
+    ListActionTypesOutput,
     PollForJobsInput,
     PollForJobsOutput,
     PollForThirdPartyJobsInput,
@@ -41,6 +52,7 @@ from ._models import (
     PutJobSuccessResultInput,
     PutThirdPartyJobFailureResultInput,
     PutThirdPartyJobSuccessResultInput,
+    Tag,
     ThirdPartyJob,
 )
 
@@ -325,6 +337,88 @@ class JobsClient:
             "put_third_party_job_failure_result",
             request,
         )
+
+    # --- custom action types ----------------------------------------------
+
+    async def create_custom_action_type(
+        self,
+        *,
+        category: ActionCategory,
+        provider: str,
+        version: str,
+        input_artifact_details: ArtifactDetails,
+        output_artifact_details: ArtifactDetails,
+        settings: ActionTypeSettings | None = None,
+        configuration_properties: Iterable[ActionConfigurationProperty] | None = None,
+        tags: Iterable[Tag] | None = None,
+    ) -> CreateCustomActionTypeOutput:
+        """Create a version of a custom action type (owner ``Custom``).
+
+        The definition is checked before it is sent (`InvalidField`). A
+        version cannot be changed once created: register a new one.
+        """
+        request = CreateCustomActionTypeInput(
+            category=category,
+            provider=provider,
+            version=version,
+            settings=settings,
+            configuration_properties=configuration_properties,
+            input_artifact_details=input_artifact_details,
+            output_artifact_details=output_artifact_details,
+            tags=tags,
+        )
+        return await self._call(
+            "CreateCustomActionType",
+            "create_custom_action_type",
+            request,
+            CreateCustomActionTypeOutput,
+        )
+
+    async def delete_custom_action_type(
+        self, *, category: ActionCategory, provider: str, version: str
+    ) -> None:
+        """Delete a version of a custom action type; it cannot be created again."""
+        request = DeleteCustomActionTypeInput(
+            category=category, provider=provider, version=version
+        )
+        await self._send("DeleteCustomActionType", "delete_custom_action_type", request)
+
+    async def list_action_types(
+        self,
+        *,
+        action_owner_filter: ActionOwner | None = None,
+        next_token: str | None = None,
+        region_filter: str | None = None,
+    ) -> ListActionTypesOutput:
+        """One page of action types; pass its ``next_token`` for the next page."""
+        request = ListActionTypesInput(
+            action_owner_filter=action_owner_filter,
+            next_token=next_token,
+            region_filter=region_filter,
+        )
+        return await self._call(
+            "ListActionTypes", "list_action_types", request, ListActionTypesOutput
+        )
+
+    async def action_types(
+        self,
+        *,
+        action_owner_filter: ActionOwner | None = None,
+        region_filter: str | None = None,
+    ) -> AsyncIterator[ActionType]:
+        """Every action type, page after page: ``async for t in client.action_types()``."""
+        next_token: str | None = None
+        while True:
+            page = await self.list_action_types(
+                action_owner_filter=action_owner_filter,
+                next_token=next_token,
+                region_filter=region_filter,
+            )
+            for action_type in page.action_types:
+                yield action_type
+            next_token = page.next_token
+            if next_token is None:
+                return
 
     # --- iteration --------------------------------------------------------
 

@@ -28,6 +28,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ._models import (
     ActionCategory,
+    ActionConfigurationPropertyType,
     ActionOwner,
     ArtifactLocationType,
     EncryptionKeyType,
@@ -42,6 +43,7 @@ StructureHook = Callable[[Any, Any], Any]
 
 ENUMS: tuple[type[enum.Enum], ...] = (
     ActionCategory,
+    ActionConfigurationPropertyType,
     ActionOwner,
     ArtifactLocationType,
     EncryptionKeyType,
@@ -80,6 +82,12 @@ def _structure_int(value: Any, _: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     _wrong_type("value", value, "an integer")
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if value is True or value is False:
+        return value
+    _wrong_type("value", value, "a boolean")
 
 
 def _structure_datetime(value: Any, _: Any) -> datetime:
@@ -336,6 +344,7 @@ def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
     # Leaf hooks first: generated hooks capture the hooks that exist.
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, lambda value: value)
     # Each enum by its class: they subclass str, and str's hook would take them.

@@ -18,13 +18,18 @@
     │       └── ArtifactTooLarge      a size, entry count or compression ratio limit
     └── ServiceError                  the service answered with an error code
         ├── ActionTypeNotFound
+        ├── ConcurrentModification    another call changed the action type (retryable)
         ├── InvalidClientToken
         ├── InvalidJob
         ├── InvalidJobState
+        ├── InvalidNextToken
         ├── InvalidNonce
+        ├── InvalidTags
         ├── JobNotFound
+        ├── LimitExceeded
         ├── OutputVariablesSizeExceeded
         ├── Throttled                 ThrottlingException and its relatives
+        ├── TooManyTags
         └── ValidationException       the service rejected the request's shape
 
 A code the service adds later arrives as `ServiceError` itself, with its `code`.
@@ -56,16 +61,21 @@ __all__ = [
     "BadArchive",
     "CPJobsError",
     "ClientNotOpen",
+    "ConcurrentModification",
     "CredentialsError",
     "InvalidClientToken",
     "InvalidField",
     "InvalidJob",
     "InvalidJobState",
+    "InvalidNextToken",
     "InvalidNonce",
+    "InvalidTags",
     "JobNotFound",
+    "LimitExceeded",
     "OutputVariablesSizeExceeded",
     "ServiceError",
     "Throttled",
+    "TooManyTags",
     "TransportError",
     "UnexpectedResponse",
     "UnsafeArchive",
@@ -310,6 +320,57 @@ def translate(error: Exception, operation: str) -> CPJobsError | None:
     if isinstance(error, _CREDENTIAL_PROVIDER_ERRORS):
         return CredentialsError(operation, str(error), retryable=True)
     return None
+
+
+# --- custom action types -------------------------------------------------------
+
+
+class ConcurrentModification(ServiceError):
+    """Another call changed the same resource at the same time; try again."""
+
+    codes = ("ConcurrentModificationException",)
+    transient = True
+
+
+class InvalidNextToken(ServiceError):
+    """The pagination token is not one the service handed out."""
+
+    codes = ("InvalidNextTokenException",)
+    transient = False
+
+
+class InvalidTags(ServiceError):
+    """A tag's key or value is not accepted."""
+
+    codes = ("InvalidTagsException",)
+    transient = False
+
+
+class LimitExceeded(ServiceError):
+    """An account limit is reached (e.g. the number of custom action types)."""
+
+    codes = ("LimitExceededException",)
+    transient = False
+
+
+class TooManyTags(ServiceError):
+    """The resource would have more tags than allowed."""
+
+    codes = ("TooManyTagsException",)
+    transient = False
+
+
+_ERROR_CLASSES.update(
+    (code, cls)
+    for cls in (
+        ConcurrentModification,
+        InvalidNextToken,
+        InvalidTags,
+        LimitExceeded,
+        TooManyTags,
+    )
+    for code in cls.codes
+)
 
 
 # --- artifacts -----------------------------------------------------------------

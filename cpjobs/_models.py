@@ -12,7 +12,8 @@ the service's limits; what the service sends is taken as it comes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import attrs
@@ -30,13 +31,21 @@ __all__ = [
     "AcknowledgeThirdPartyJobOutput",
     "ActionCategory",
     "ActionConfiguration",
+    "ActionConfigurationProperty",
+    "ActionConfigurationPropertyType",
     "ActionContext",
     "ActionOwner",
+    "ActionType",
     "ActionTypeId",
+    "ActionTypeSettings",
     "Artifact",
+    "ArtifactDetails",
     "ArtifactLocation",
     "ArtifactLocationType",
+    "CreateCustomActionTypeInput",
+    "CreateCustomActionTypeOutput",
     "CurrentRevision",
+    "DeleteCustomActionTypeInput",
     "EncryptionKey",
     "EncryptionKeyType",
     "ExecutionDetails",
@@ -50,6 +59,8 @@ __all__ = [
     "JobData",
     "JobDetails",
     "JobStatus",
+    "ListActionTypesInput",
+    "ListActionTypesOutput",
     "PipelineContext",
     "PollForJobsInput",
     "PollForJobsOutput",
@@ -61,6 +72,7 @@ __all__ = [
     "PutThirdPartyJobSuccessResultInput",
     "S3ArtifactLocation",
     "StageContext",
+    "Tag",
     "ThirdPartyJob",
     "ThirdPartyJobData",
     "ThirdPartyJobDetails",
@@ -570,3 +582,275 @@ class PutThirdPartyJobFailureResultInput:
     failure_details: FailureDetails = attrs.field(
         validator=v.instance_of(FailureDetails)
     )
+
+
+# --- custom action types -------------------------------------------------------
+
+
+class ActionConfigurationPropertyType(_OpenEnum):
+    """The type of a custom action's configuration property."""
+
+    STRING = "String"
+    NUMBER = "Number"
+    BOOLEAN = "Boolean"
+
+
+@attrs.frozen(kw_only=True)
+class ArtifactDetails:
+    """How many input (or output) artifacts an action type takes, 0 to 5."""
+
+    minimum_count: int
+    maximum_count: int
+
+
+@attrs.frozen(kw_only=True)
+class ActionTypeSettings:
+    """The links the console shows for an action type.
+
+    Templates may name ``{Config:Name}`` for a required, non-secret property.
+    """
+
+    third_party_configuration_url: str | None = None
+    entity_url_template: str | None = None
+    execution_url_template: str | None = None
+    revision_url_template: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ActionConfigurationProperty:
+    """A configuration property of a custom action type."""
+
+    name: str
+    required: bool
+    key: bool
+    secret: bool
+    queryable: bool | None = None
+    description: str | None = None
+    type: ActionConfigurationPropertyType | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ActionType:
+    """An action type as the service describes it."""
+
+    id: ActionTypeId
+    settings: ActionTypeSettings | None = None
+    action_configuration_properties: tuple[ActionConfigurationProperty, ...] | None = (
+        None
+    )
+    input_artifact_details: ArtifactDetails
+    output_artifact_details: ArtifactDetails
+
+
+@attrs.frozen(kw_only=True)
+class Tag:
+    """A tag on a resource."""
+
+    key: str
+    value: str
+
+
+_URL_TEMPLATE_REFERENCE = re.compile(r"\{Config:([^{}]*)\}")
+
+
+def _valid_artifact_counts(
+    instance: ArtifactDetails, attribute: attrs.Attribute[int], value: int
+) -> None:
+    if instance.minimum_count > value:
+        raise InvalidField(
+            f"ArtifactDetails.{attribute.name}",
+            f"is {value}, below minimum_count {instance.minimum_count}",
+            "maximum_count >= minimum_count",
+        )
+
+
+_artifact_count = v.integer(0, 5)
+_valid_artifact_details = v.nested(
+    ArtifactDetails,
+    minimum_count=_artifact_count,
+    maximum_count=attrs.validators.and_(_artifact_count, _valid_artifact_counts),
+)
+_url = v.optional(v.text(1, 2048))
+_valid_settings = v.nested(
+    ActionTypeSettings,
+    third_party_configuration_url=_url,
+    entity_url_template=_url,
+    execution_url_template=_url,
+    revision_url_template=_url,
+)
+_valid_property = v.nested(
+    ActionConfigurationProperty,
+    name=v.text(1, 50),
+    required=v.boolean(),
+    key=v.boolean(),
+    secret=v.boolean(),
+    queryable=v.optional(v.boolean()),
+    description=v.optional(v.text(1, 160)),
+    type=v.optional(v.instance_of(ActionConfigurationPropertyType)),
+)
+_valid_tag = v.nested(Tag, key=v.text(1, 128), value=v.text(0, 256))
+
+
+def _unique_names(
+    instance: object,
+    attribute: attrs.Attribute[tuple[ActionConfigurationProperty, ...]],
+    value: tuple[ActionConfigurationProperty, ...],
+) -> None:
+    names = [prop.name for prop in value]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise InvalidField(
+                f"{type(instance).__name__}.{attribute.name}[{index}].name",
+                f"repeats {name!r}",
+                "unique property names",
+            )
+
+
+def _one_queryable(
+    instance: object,
+    attribute: attrs.Attribute[tuple[ActionConfigurationProperty, ...]],
+    value: tuple[ActionConfigurationProperty, ...],
+) -> None:
+    where = f"{type(instance).__name__}.{attribute.name}"
+    queryable = [i for i, prop in enumerate(value) if prop.queryable]
+    if len(queryable) > 1:
+        raise InvalidField(
+            where, f"has {len(queryable)} queryable properties", "at most one"
+        )
+    for index in queryable:
+        if not value[index].required or value[index].secret:
+            raise InvalidField(
+                f"{where}[{index}].queryable",
+                "is set on a property that is not required or is secret",
+                "a queryable property is required and not secret",
+            )
+
+
+def url_template_problems(
+    settings: ActionTypeSettings,
+    properties: tuple[ActionConfigurationProperty, ...],
+) -> list[tuple[str, str]]:
+    """The (template field, property name) pairs a template may not reference.
+
+    Templates may name only required, non-secret properties.
+    """
+    allowed = {prop.name for prop in properties if prop.required and not prop.secret}
+    return [
+        (field.name, name)
+        for field in attrs.fields(ActionTypeSettings)
+        if field.name.endswith("_template")
+        for name in _URL_TEMPLATE_REFERENCE.findall(getattr(settings, field.name) or "")
+        if name not in allowed
+    ]
+
+
+def _templates_name_allowed_properties(
+    instance: CreateCustomActionTypeInput,
+    attribute: attrs.Attribute[tuple[ActionConfigurationProperty, ...] | None],
+    value: tuple[ActionConfigurationProperty, ...] | None,
+) -> None:
+    # Runs after both fields were checked: settings come first.
+    if instance.settings is None:
+        return
+    for field, name in url_template_problems(instance.settings, value or ()):
+        raise InvalidField(
+            f"CreateCustomActionTypeInput.settings.{field}",
+            f"names {{Config:{name}}}, not a required non-secret property",
+            "templates name only required, non-secret properties",
+        )
+
+
+def _properties(
+    value: Iterable[ActionConfigurationProperty] | None,
+) -> tuple[ActionConfigurationProperty, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _tags(value: Iterable[Tag] | None) -> tuple[Tag, ...] | None:
+    return None if value is None else tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class CreateCustomActionTypeInput:
+    """Create a custom action type (owner ``Custom``).
+
+    Checked against the service's rules on construction: provider and version
+    lengths, 0-5 artifacts, up to 10 properties with unique names, at most one
+    queryable property (required and not secret), URL templates naming only
+    required, non-secret properties.
+    """
+
+    category: ActionCategory = attrs.field(validator=_category)
+    provider: str = attrs.field(validator=_provider)
+    version: str = attrs.field(validator=_version)
+    settings: ActionTypeSettings | None = attrs.field(
+        default=None,
+        validator=v.optional(_valid_settings),
+    )
+    configuration_properties: tuple[ActionConfigurationProperty, ...] | None = (
+        attrs.field(
+            default=None,
+            converter=_properties,
+            validator=attrs.validators.and_(
+                v.optional(
+                    attrs.validators.and_(
+                        v.each(_valid_property, max_entries=10),
+                        _unique_names,
+                        _one_queryable,
+                    )
+                ),
+                _templates_name_allowed_properties,
+            ),
+        )
+    )
+    input_artifact_details: ArtifactDetails = attrs.field(
+        validator=_valid_artifact_details
+    )
+    output_artifact_details: ArtifactDetails = attrs.field(
+        validator=_valid_artifact_details
+    )
+    tags: tuple[Tag, ...] | None = attrs.field(
+        default=None,
+        converter=_tags,
+        validator=v.optional(v.each(_valid_tag, max_entries=50)),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class CreateCustomActionTypeOutput:
+    """The action type created, and its tags."""
+
+    action_type: ActionType
+    tags: tuple[Tag, ...] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeleteCustomActionTypeInput:
+    """Delete a version of a custom action type; it cannot be created again."""
+
+    category: ActionCategory = attrs.field(validator=_category)
+    provider: str = attrs.field(validator=_provider)
+    version: str = attrs.field(validator=_version)
+
+
+@attrs.frozen(kw_only=True)
+class ListActionTypesInput:
+    """List action types, optionally of one owner; ``next_token`` pages on."""
+
+    action_owner_filter: ActionOwner | None = attrs.field(
+        default=None, validator=v.optional(_owner)
+    )
+    next_token: str | None = attrs.field(
+        default=None, validator=v.optional(v.text(1, 2048, quote=False))
+    )
+    region_filter: str | None = attrs.field(
+        default=None, validator=v.optional(v.text(4, 30))
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ListActionTypesOutput:
+    """A page of action types; ``next_token`` is set when more follow."""
+
+    action_types: tuple[ActionType, ...]
+    next_token: str | None = None

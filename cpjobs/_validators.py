@@ -22,6 +22,12 @@ def _field_name(instance: object, attribute: attrs.Attribute[Any]) -> str:
     return f"{type(instance).__name__}.{attribute.name}"
 
 
+def a_type(value: object) -> str:
+    """The type of ``value`` with its article: "a str", "an int"."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def _check_length(name: str, value: str, min_len: int, max_len: int | None) -> None:
     limit = f"{min_len} to {max_len} characters" if max_len else f">= {min_len}"
     if len(value) < min_len:
@@ -56,7 +62,7 @@ def text(
     def validate(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
         name = _field_name(instance, attribute)
         if not isinstance(value, str):
-            raise InvalidField(name, f"is a {type(value).__name__}", "a string")
+            raise InvalidField(name, f"is {a_type(value)}", "a string")
         _check_length(name, value, min_len, max_len)
         if compiled is not None:
             _check_pattern(name, value, compiled, quote=quote)
@@ -73,7 +79,7 @@ def integer(min_value: int, max_value: int | None = None) -> Validator[int]:
     def validate(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
         name = _field_name(instance, attribute)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidField(name, f"is a {type(value).__name__}", "an integer")
+            raise InvalidField(name, f"is {a_type(value)}", "an integer")
         if value < min_value or (max_value is not None and value > max_value):
             raise InvalidField(name, f"is {value}", limit)
 
@@ -131,7 +137,7 @@ def instance_of(cls: type[T]) -> Validator[T]:
         if not isinstance(value, cls):
             raise InvalidField(
                 _field_name(instance, attribute),
-                f"is a {type(value).__name__}",
+                f"is {a_type(value)}",
                 f"an instance of {cls.__name__}",
             )
 
@@ -146,5 +152,78 @@ def optional(validator: Validator[T]) -> Validator[T | None]:
     ) -> None:
         if value is not None:
             validator(instance, attribute, value)  # type: ignore[arg-type]
+
+    return validate
+
+
+def boolean() -> Validator[bool]:
+    """A bool (not a truthy string or a number)."""
+
+    def validate(
+        instance: object, attribute: attrs.Attribute[bool], value: bool
+    ) -> None:
+        if not isinstance(value, bool):
+            raise InvalidField(
+                _field_name(instance, attribute), f"is {a_type(value)}", "a bool"
+            )
+
+    return validate
+
+
+def nested(cls: type[T], **fields: Validator[Any]) -> Validator[T]:
+    """An instance of ``cls`` whose named fields pass their validators.
+
+    For shapes that are only checked when they are sent inside a request:
+    errors name the path from the request, e.g.
+    ``CreateCustomActionTypeInput.input_artifact_details.maximum_count``.
+    """
+    model: Any = cls
+    checks = [
+        (field, fields[field.name])
+        for field in attrs.fields(model)
+        if field.name in fields
+    ]
+
+    def validate(instance: object, attribute: attrs.Attribute[T], value: T) -> None:
+        name = _field_name(instance, attribute)
+        if not isinstance(value, cls):
+            raise InvalidField(
+                name, f"is {a_type(value)}", f"an instance of {cls.__name__}"
+            )
+        for field, check in checks:
+            try:
+                check(value, field, getattr(value, field.name))
+            except InvalidField as error:
+                inner = error.field.removeprefix(f"{cls.__name__}.")
+                raise InvalidField(
+                    f"{name}.{inner}", error.problem, error.limit
+                ) from None
+
+    return validate
+
+
+def each(validator: Validator[Any], *, max_entries: int) -> Validator[tuple[Any, ...]]:
+    """A tuple of at most ``max_entries`` items, each passing ``validator``."""
+
+    def validate(
+        instance: object,
+        attribute: attrs.Attribute[tuple[Any, ...]],
+        value: tuple[Any, ...],
+    ) -> None:
+        name = _field_name(instance, attribute)
+        if not isinstance(value, tuple):
+            raise InvalidField(name, f"is {a_type(value)}", "a tuple")
+        if len(value) > max_entries:
+            raise InvalidField(
+                name, f"has {len(value)} entries", f"at most {max_entries}"
+            )
+        for index, item in enumerate(value):
+            try:
+                validator(instance, attribute, item)
+            except InvalidField as error:
+                inner = error.field.removeprefix(name)
+                raise InvalidField(
+                    f"{name}[{index}]{inner}", error.problem, error.limit
+                ) from None
 
     return validate

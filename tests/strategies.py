@@ -43,10 +43,60 @@ def enum_values(enum_type: type[enum.Enum]) -> st.SearchStrategy[Any]:
     return st.sampled_from(list(enum_type)) | texts(12).map(enum_type)
 
 
+def artifact_details() -> st.SearchStrategy[cpjobs.ArtifactDetails]:
+    """Counts of 0-5 with the minimum not above the maximum."""
+    return st.tuples(st.integers(0, 5), st.integers(0, 5)).map(
+        lambda counts: cpjobs.ArtifactDetails(
+            minimum_count=min(counts), maximum_count=max(counts)
+        )
+    )
+
+
+def configuration_properties() -> st.SearchStrategy[Any]:
+    """Up to 10 properties with unique names; none queryable (see the model tests)."""
+    return st.lists(
+        st.builds(
+            cpjobs.ActionConfigurationProperty,
+            name=texts(50),
+            required=st.booleans(),
+            key=st.booleans(),
+            secret=st.booleans(),
+            queryable=st.none() | st.just(False),
+            description=st.none() | texts(160),
+            type=st.none() | enum_values(cpjobs.ActionConfigurationPropertyType),
+        ),
+        max_size=10,
+        unique_by=lambda prop: prop.name,
+    ).map(tuple)
+
+
+#: URLs and templates that name no configuration property.
+PLAIN_URLS = st.none() | st.text(alphabet=string.printable.replace("{", ""), min_size=1)
+
 # Fields whose limits are more than a length of at least 1.
 FIELD_STRATEGIES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("ActionTypeId", "provider"): names(35),
     ("ActionTypeId", "version"): names(9),
+    ("CreateCustomActionTypeInput", "provider"): names(35),
+    ("CreateCustomActionTypeInput", "version"): names(9),
+    ("CreateCustomActionTypeInput", "input_artifact_details"): artifact_details(),
+    ("CreateCustomActionTypeInput", "output_artifact_details"): artifact_details(),
+    ("CreateCustomActionTypeInput", "configuration_properties"): (
+        configuration_properties()
+    ),
+    ("CreateCustomActionTypeInput", "settings"): st.builds(
+        cpjobs.ActionTypeSettings,
+        third_party_configuration_url=PLAIN_URLS,
+        entity_url_template=PLAIN_URLS,
+        execution_url_template=PLAIN_URLS,
+        revision_url_template=PLAIN_URLS,
+    ),
+    ("DeleteCustomActionTypeInput", "provider"): names(35),
+    ("DeleteCustomActionTypeInput", "version"): names(9),
+    ("ListActionTypesInput", "region_filter"): st.text(
+        string.ascii_lowercase + "-", min_size=4, max_size=30
+    ),
+    ("Tag", "value"): st.text(max_size=30),
     ("ExecutionDetails", "percent_complete"): st.integers(0, 100),
     ("PollForJobsInput", "max_batch_size"): st.integers(1, 100),
     ("PollForThirdPartyJobsInput", "max_batch_size"): st.integers(1, 100),
@@ -73,6 +123,8 @@ def for_type(type_: Any) -> st.SearchStrategy[Any]:
         return texts()
     if type_ is int:
         return st.integers(1, 100)
+    if type_ is bool:
+        return st.booleans()
     if type_ is datetime:
         return st.datetimes(timezones=st.just(timezone.utc))
     if isinstance(type_, type) and issubclass(type_, enum.Enum):

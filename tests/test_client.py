@@ -14,6 +14,7 @@ import attrs
 import pytest
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
+from aiobotocore.stub import AioStubber
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 import cpjobs
@@ -298,6 +299,18 @@ MODELED_ERRORS = {
         "InvalidJobStateException",
         "InvalidClientTokenException",
     ],
+    "CreateCustomActionType": [
+        "ValidationException",
+        "LimitExceededException",
+        "TooManyTagsException",
+        "InvalidTagsException",
+        "ConcurrentModificationException",
+    ],
+    "DeleteCustomActionType": [
+        "ValidationException",
+        "ConcurrentModificationException",
+    ],
+    "ListActionTypes": ["ValidationException", "InvalidNextTokenException"],
 }
 ERROR_CLASSES = {
     "ValidationException": cpjobs.ValidationException,
@@ -308,7 +321,15 @@ ERROR_CLASSES = {
     "OutputVariablesSizeExceededException": cpjobs.OutputVariablesSizeExceeded,
     "InvalidClientTokenException": cpjobs.InvalidClientToken,
     "InvalidJobException": cpjobs.InvalidJob,
+    "LimitExceededException": cpjobs.LimitExceeded,
+    "TooManyTagsException": cpjobs.TooManyTags,
+    "InvalidTagsException": cpjobs.InvalidTags,
+    "ConcurrentModificationException": cpjobs.ConcurrentModification,
+    "InvalidNextTokenException": cpjobs.InvalidNextToken,
 }
+#: Another call changing the same action type is worth retrying.
+RETRYABLE_CODES = {"ConcurrentModificationException"}
+ARTIFACTS = cpjobs.ArtifactDetails(minimum_count=0, maximum_count=1)
 CALLS = {
     "PollForJobs": lambda c: c.poll_for_jobs(action_type_id=BUILD),
     "AcknowledgeJob": lambda c: c.acknowledge_job(job_id=MISSING_JOB, nonce="1"),
@@ -332,13 +353,179 @@ CALLS = {
     "PutThirdPartyJobFailureResult": lambda c: c.put_third_party_job_failure_result(
         job_id=MISSING_JOB, client_token="t", failure_details=FAILED
     ),
+    "CreateCustomActionType": lambda c: c.create_custom_action_type(
+        category=cpjobs.ActionCategory.BUILD,
+        provider="ClientTest",
+        version="2",
+        input_artifact_details=ARTIFACTS,
+        output_artifact_details=ARTIFACTS,
+    ),
+    "DeleteCustomActionType": lambda c: c.delete_custom_action_type(
+        category=cpjobs.ActionCategory.BUILD, provider="ClientTest", version="1"
+    ),
+    "ListActionTypes": lambda c: c.list_action_types(next_token="page-2"),
 }
 ERROR_TABLE = [(op, code) for op, codes in MODELED_ERRORS.items() for code in codes]
 
 
+LINT = cpjobs.ActionTypeId(
+    category=cpjobs.ActionCategory.TEST,
+    owner=cpjobs.ActionOwner.CUSTOM,
+    provider="ClientLint",
+    version="1",
+)
+
+
+async def create_lint(client: cpjobs.JobsClient) -> cpjobs.CreateCustomActionTypeOutput:
+    return await client.create_custom_action_type(
+        category=LINT.category,
+        provider=LINT.provider,
+        version=LINT.version,
+        settings=cpjobs.ActionTypeSettings(
+            entity_url_template="https://lint.example/{Config:Project}"
+        ),
+        configuration_properties=[
+            cpjobs.ActionConfigurationProperty(
+                name="Project",
+                required=True,
+                key=True,
+                secret=False,
+                queryable=True,
+                type=cpjobs.ActionConfigurationPropertyType.STRING,
+            ),
+            cpjobs.ActionConfigurationProperty(
+                name="Token", required=False, key=False, secret=True
+            ),
+        ],
+        input_artifact_details=ARTIFACTS,
+        output_artifact_details=cpjobs.ArtifactDetails(
+            minimum_count=0, maximum_count=0
+        ),
+    )
+
+
+class TestActionTypeOperations:
+    async def test_create_returns_the_typed_action_type(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """CreateCustomActionType answers with the type as defined, owner Custom."""
+        output = await create_lint(client)
+
+        action_type = output.action_type
+        assert (LINT, "Project", 0) == (
+            action_type.id,
+            (action_type.action_configuration_properties or ())[0].name,
+            action_type.output_artifact_details.maximum_count,
+        )
+
+    async def test_created_type_is_listed_by_owner(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """ListActionTypes with an owner filter lists only that owner's types."""
+        await create_lint(client)
+        emulator.register_action_type(PARTNER)
+
+        custom = await client.list_action_types(
+            action_owner_filter=cpjobs.ActionOwner.CUSTOM
+        )
+
+        assert ([LINT], None) == (
+            [t.id for t in custom.action_types],
+            custom.next_token,
+        )
+
+    async def test_action_types_iterates_every_type(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """action_types() yields the types of every owner without a filter."""
+        await create_lint(client)
+        emulator.register_action_type(PARTNER)
+
+        listed = [t.id async for t in client.action_types()]
+
+        assert {LINT, PARTNER} == set(listed)
+
+    async def test_deleted_type_is_gone(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """After DeleteCustomActionType the type is not listed and cannot be polled."""
+        await create_lint(client)
+
+        await client.delete_custom_action_type(
+            category=LINT.category, provider=LINT.provider, version=LINT.version
+        )
+
+        listed = [t.id async for t in client.action_types()]
+        with pytest.raises(cpjobs.ActionTypeNotFound):
+            await client.poll_for_jobs(
+                action_type_id=LINT, query_param={"Project": "web"}
+            )
+        assert [] == listed
+
+    async def test_invalid_definition_is_never_sent(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """A definition that breaks a rule raises InvalidField; nothing is sent."""
+        with pytest.raises(cpjobs.InvalidField) as caught:
+            await client.create_custom_action_type(
+                category=LINT.category,
+                provider=LINT.provider,
+                version=LINT.version,
+                input_artifact_details=cpjobs.ArtifactDetails(
+                    minimum_count=0, maximum_count=6
+                ),
+                output_artifact_details=ARTIFACTS,
+            )
+
+        assert (
+            "CreateCustomActionTypeInput.input_artifact_details.maximum_count",
+            0,
+        ) == (caught.value.field, emulator.calls("CreateCustomActionType"))
+
+    async def test_action_types_follows_next_token(self) -> None:
+        """action_types() asks for each page with the token of the one before.
+
+        The emulator answers in one page, so botocore's Stubber stands in for
+        the service here: it also checks the parameters of each request.
+        """
+        wire_type = {
+            "id": cpjobs.converter.unstructure(LINT),
+            "inputArtifactDetails": {"minimumCount": 0, "maximumCount": 1},
+            "outputArtifactDetails": {"minimumCount": 0, "maximumCount": 1},
+        }
+        second = {**wire_type, "id": {**wire_type["id"], "version": "2"}}
+        async with SESSION.create_client(
+            "codepipeline",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ) as raw:
+            with AioStubber(raw) as stubber:
+                stubber.add_response(
+                    "list_action_types",
+                    {"actionTypes": [wire_type], "nextToken": "page-2"},
+                    {"actionOwnerFilter": "Custom"},
+                )
+                stubber.add_response(
+                    "list_action_types",
+                    {"actionTypes": [second]},
+                    {"actionOwnerFilter": "Custom", "nextToken": "page-2"},
+                )
+
+                versions = [
+                    t.id.version
+                    async for t in cpjobs.JobsClient(raw).action_types(
+                        action_owner_filter=cpjobs.ActionOwner.CUSTOM
+                    )
+                ]
+
+                stubber.assert_no_pending_responses()
+        assert ["1", "2"] == versions
+
+
 class TestErrors:
     def test_table_covers_the_service_model(self) -> None:
-        """The table lists exactly the modeled errors of the ten operations."""
+        """The table lists exactly the modeled errors of the thirteen operations."""
         import botocore.session
 
         service = botocore.session.get_session().get_service_model("codepipeline")
@@ -365,7 +552,8 @@ class TestErrors:
             await CALLS[operation](client)
 
         error = caught.value
-        assert (ERROR_CLASSES[code], code, "injected", operation, 400, False) == (
+        retryable = code in RETRYABLE_CODES
+        assert (ERROR_CLASSES[code], code, "injected", operation, 400, retryable) == (
             type(error),
             error.code,
             error.message,

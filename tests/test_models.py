@@ -21,8 +21,48 @@ BUILD = cpjobs.ActionTypeId(
     provider="Tool",
     version="1",
 )
+#: The ten job-worker operations and the three that manage custom action types.
+OPERATIONS = (
+    "AcknowledgeJob",
+    "AcknowledgeThirdPartyJob",
+    "CreateCustomActionType",
+    "DeleteCustomActionType",
+    "GetJobDetails",
+    "GetThirdPartyJobDetails",
+    "ListActionTypes",
+    "PollForJobs",
+    "PollForThirdPartyJobs",
+    "PutJobFailureResult",
+    "PutJobSuccessResult",
+    "PutThirdPartyJobFailureResult",
+    "PutThirdPartyJobSuccessResult",
+)
 JOB_ID = "11111111-2222-4333-8444-555555555555"
 SECRETS = ("AKIDSECRETVALUE", "wJalrXUtnFEMIsecret", "FwoGZXIvsessiontoken", "hunter2")
+
+
+def reachable_structures(operations: tuple[str, ...]) -> set[str]:
+    """The structure shapes the operations' inputs and outputs reach."""
+    found: set[str] = set()
+    pending = [
+        shape
+        for name in operations
+        for shape in (
+            SERVICE.operation_model(name).input_shape,
+            SERVICE.operation_model(name).output_shape,
+        )
+        if shape is not None
+    ]
+    while pending:
+        shape = pending.pop()
+        if shape.type_name == "list":
+            pending.append(shape.member)
+        elif shape.type_name == "map":
+            pending.extend((shape.key, shape.value))
+        elif shape.type_name == "structure" and shape.name not in found:
+            found.add(shape.name)
+            pending.extend(shape.members.values())
+    return found
 
 
 def secret_job() -> cpjobs.Job:
@@ -44,9 +84,9 @@ def secret_job() -> cpjobs.Job:
 
 
 class TestShapes:
-    def test_all_35_structures_are_modeled(self) -> None:
-        """One model per structure reachable from the ten job-worker operations."""
-        assert len(MODELS) == 35
+    def test_every_reachable_structure_is_modeled(self) -> None:
+        """One model per structure of the thirteen operations, and no other."""
+        assert reachable_structures(OPERATIONS) == {cls.__name__ for cls in MODELS}
 
     @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
     def test_fields_are_xform_names_of_members(self, cls: type[Any]) -> None:
@@ -305,9 +345,162 @@ LIMIT_CASES = [
 ]
 
 
+def prop(name: str, **flags: Any) -> cpjobs.ActionConfigurationProperty:
+    """A configuration property, required and not secret unless told."""
+    given = {"required": True, "key": False, "secret": False, **flags}
+    return cpjobs.ActionConfigurationProperty(name=name, **given)
+
+
+def custom_action_type(**changes: Any) -> cpjobs.CreateCustomActionTypeInput:
+    """A valid CreateCustomActionTypeInput, changed as told."""
+    artifacts = cpjobs.ArtifactDetails(minimum_count=0, maximum_count=1)
+    request: dict[str, Any] = {
+        "category": cpjobs.ActionCategory.TEST,
+        "provider": "Lint",
+        "version": "1",
+        "input_artifact_details": artifacts,
+        "output_artifact_details": artifacts,
+        **changes,
+    }
+    return cpjobs.CreateCustomActionTypeInput(**request)
+
+
+ACTION_TYPE_LIMIT_CASES = [
+    (
+        "CreateCustomActionTypeInput.provider",
+        "1 to 35",
+        lambda: custom_action_type(provider="p" * 36),
+    ),
+    (
+        "CreateCustomActionTypeInput.version",
+        "1 to 9",
+        lambda: custom_action_type(version="1" * 10),
+    ),
+    (
+        "CreateCustomActionTypeInput.input_artifact_details.maximum_count",
+        "0 to 5",
+        lambda: custom_action_type(
+            input_artifact_details=cpjobs.ArtifactDetails(
+                minimum_count=0, maximum_count=6
+            )
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.output_artifact_details.maximum_count",
+        "maximum_count >= minimum_count",
+        lambda: custom_action_type(
+            output_artifact_details=cpjobs.ArtifactDetails(
+                minimum_count=2, maximum_count=1
+            )
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.output_artifact_details",
+        "instance of ArtifactDetails",
+        lambda: custom_action_type(output_artifact_details={"minimumCount": 0}),
+    ),
+    (
+        "CreateCustomActionTypeInput.configuration_properties",
+        "at most 10",
+        lambda: custom_action_type(
+            configuration_properties=[prop(f"P{i}") for i in range(11)]
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.configuration_properties[1].name",
+        "unique property names",
+        lambda: custom_action_type(configuration_properties=[prop("A"), prop("A")]),
+    ),
+    (
+        "CreateCustomActionTypeInput.configuration_properties[0].description",
+        "1 to 160",
+        lambda: custom_action_type(
+            configuration_properties=[prop("A", description="d" * 161)]
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.configuration_properties[0].secret",
+        "a bool",
+        lambda: custom_action_type(configuration_properties=[prop("A", secret="no")]),
+    ),
+    (
+        "CreateCustomActionTypeInput.configuration_properties",
+        "at most one",
+        lambda: custom_action_type(
+            configuration_properties=[
+                prop("A", queryable=True),
+                prop("B", queryable=True),
+            ]
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.configuration_properties[1].queryable",
+        "required and not secret",
+        lambda: custom_action_type(
+            configuration_properties=[prop("A"), prop("B", queryable=True, secret=True)]
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.configuration_properties[0].queryable",
+        "required and not secret",
+        lambda: custom_action_type(
+            configuration_properties=[prop("A", queryable=True, required=False)]
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.settings.entity_url_template",
+        "required, non-secret",
+        lambda: custom_action_type(
+            settings=cpjobs.ActionTypeSettings(
+                entity_url_template="https://ci/{Config:Token}"
+            ),
+            configuration_properties=[prop("Token", secret=True)],
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.settings.execution_url_template",
+        "required, non-secret",
+        lambda: custom_action_type(
+            settings=cpjobs.ActionTypeSettings(
+                execution_url_template="https://ci/{Config:Project}"
+            ),
+            configuration_properties=[prop("Project", required=False)],
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.settings.revision_url_template",
+        "required, non-secret",
+        lambda: custom_action_type(
+            settings=cpjobs.ActionTypeSettings(
+                revision_url_template="https://ci/{Config:Missing}"
+            )
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.settings.third_party_configuration_url",
+        "1 to 2048",
+        lambda: custom_action_type(
+            settings=cpjobs.ActionTypeSettings(third_party_configuration_url="")
+        ),
+    ),
+    (
+        "CreateCustomActionTypeInput.tags[0].key",
+        "1 to 128",
+        lambda: custom_action_type(tags=[cpjobs.Tag(key="k" * 129, value="v")]),
+    ),
+    (
+        "ListActionTypesInput.region_filter",
+        "4 to 30",
+        lambda: cpjobs.ListActionTypesInput(region_filter="eu"),
+    ),
+]
+
+
 class TestValidation:
     @pytest.mark.parametrize(
-        ("field", "limit", "build"), LIMIT_CASES, ids=[c[0] for c in LIMIT_CASES]
+        ("field", "limit", "build"),
+        LIMIT_CASES + ACTION_TYPE_LIMIT_CASES,
+        ids=[c[0] for c in LIMIT_CASES + ACTION_TYPE_LIMIT_CASES],
     )
     def test_limit_is_named(self, field: str, limit: str, build: Any) -> None:
         """Breaking a limit raises InvalidField naming the field and the limit."""
@@ -419,3 +612,36 @@ class TestSecrets:
         )
 
         assert "hunter2" not in repr(request)
+
+
+class TestActionTypes:
+    def test_a_full_definition_is_accepted(self) -> None:
+        """A queryable required property, templates naming it, lists as tuples."""
+        request = custom_action_type(
+            settings=cpjobs.ActionTypeSettings(
+                entity_url_template="https://ci/{Config:Project}",
+                execution_url_template="https://ci/{Config:Project}/{ExternalExecutionId}",
+            ),
+            configuration_properties=[
+                prop("Project", queryable=True, key=True),
+                prop("Token", secret=True, required=False),
+            ],
+            tags=[cpjobs.Tag(key="team", value="")],
+        )
+
+        assert (("Project", "Token"), (cpjobs.Tag(key="team", value=""),)) == (
+            tuple(p.name for p in request.configuration_properties or ()),
+            request.tags,
+        )
+
+    def test_responses_are_not_checked(self) -> None:
+        """An ActionType from the service is taken as it comes, like every response."""
+        artifacts = cpjobs.ArtifactDetails(minimum_count=0, maximum_count=9)
+
+        action_type = cpjobs.ActionType(
+            id=BUILD,
+            input_artifact_details=artifacts,
+            output_artifact_details=artifacts,
+        )
+
+        assert 9 == action_type.input_artifact_details.maximum_count

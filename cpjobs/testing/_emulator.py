@@ -23,11 +23,13 @@ moto 5; tested with 5.0.20 and 5.2.5) and ``MotoRequestHandler`` (moto 5.2;
 werkzeug's own handler is used without it). Moving or renaming them breaks
 ``serve()``; nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
 middleware answers them first. Artifacts go through moto's S3 and KMS over
-HTTP with boto3, like any client. The artifact credentials are generated
-locally (``ASIA...`` keys); moto accepts any credentials and attributes
-unknown keys to its default account 123456789012, where the artifact bucket
-lives. Running with ``MOTO_ACCOUNT_ID`` or moto's IAM auth enabled would break
-that assumption.
+HTTP with boto3, like any client. In front of moto's S3 sits
+`cpjobs.testing._artifacts.ArtifactGuard`: requests to the artifact bucket
+must carry a job's artifact credentials, within their scope and lifetime, as
+CodePipeline's would; the emulator itself uses a key of its own. moto
+attributes every key to its default account 123456789012, where the artifact
+bucket lives. Running with ``MOTO_ACCOUNT_ID`` or moto's IAM auth enabled
+would break that assumption.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from typing_extensions import Self
 
 from .._models import ActionOwner, ActionTypeId, JobStatus
+from ._artifacts import ArtifactAccess, ArtifactGuard
 from ._http import TARGET_PREFIX, Faults, JobsMiddleware
 from ._records import JobRecord
 from ._service import ACCOUNT_ID, JobService, ServiceFault
@@ -159,13 +162,20 @@ class CodePipelineEmulator:
     """
 
     def __init__(
-        self, *, region: str = "us-east-1", clock: Callable[[], float] | None = None
+        self,
+        *,
+        region: str = "us-east-1",
+        clock: Callable[[], float] | None = None,
+        strict_artifact_bucket: bool = True,
     ) -> None:
         self._region = region
         self._base_clock = clock or time.monotonic
         self._offset = 0.0
         self._clock_lock = threading.Lock()
-        self._service = JobService(self.clock)
+        self._access = ArtifactAccess(
+            self.artifact_bucket, self.clock, strict=strict_artifact_bucket
+        )
+        self._service = JobService(self.clock, self._access)
         self._faults = Faults()
         self._server: _Server | None = None
         self._app: JobsMiddleware | None = None
@@ -184,6 +194,7 @@ class CodePipelineEmulator:
         port: int = 0,
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
+        strict_artifact_bucket: bool = True,
     ) -> Generator[Self, None, None]:
         """Run an emulator for the ``with`` block.
 
@@ -191,8 +202,13 @@ class CodePipelineEmulator:
             port: The port on 127.0.0.1; 0 picks a free one.
             region: The region clients should use.
             clock: Seconds for the timeouts; `time.monotonic` by default.
+            strict_artifact_bucket: Refuse credentials other than a job's
+                artifact credentials on the artifact bucket (see
+                `strict_artifact_bucket`).
         """
-        emulator = cls(region=region, clock=clock)
+        emulator = cls(
+            region=region, clock=clock, strict_artifact_bucket=strict_artifact_bucket
+        )
         emulator._start(port)
         try:
             yield emulator
@@ -207,9 +223,12 @@ class CodePipelineEmulator:
         port: int = 0,
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
+        strict_artifact_bucket: bool = True,
     ) -> AsyncGenerator[Self, None]:
         """Run an emulator for the ``async with`` block; see `serve`."""
-        emulator = cls(region=region, clock=clock)
+        emulator = cls(
+            region=region, clock=clock, strict_artifact_bucket=strict_artifact_bucket
+        )
         await asyncio.to_thread(emulator._start, port)
         try:
             yield emulator
@@ -217,7 +236,9 @@ class CodePipelineEmulator:
             await asyncio.to_thread(emulator._stop)
 
     def _start(self, port: int) -> None:
-        app = self._app = JobsMiddleware(self._service, self._faults, _moto_app())
+        app = self._app = JobsMiddleware(
+            self._service, self._faults, ArtifactGuard(self._access, _moto_app())
+        )
         self._server = _Server(app, port)
         self._server.start()
 
@@ -270,7 +291,11 @@ class CodePipelineEmulator:
             self._offset += seconds
 
     def set_timeouts(
-        self, *, dispatch: float | None = None, job: float | None = None
+        self,
+        *,
+        dispatch: float | None = None,
+        job: float | None = None,
+        credentials: float | None = None,
     ) -> None:
         """Change the timeouts, in seconds.
 
@@ -279,11 +304,37 @@ class CodePipelineEmulator:
                 is handed out again with a new nonce (default 60).
             job: How long an acknowledged job has to report before it ends
                 as TimedOut (default 3600, CodePipeline's action timeout).
+            credentials: How long artifact credentials handed out from now on
+                stay valid (default 900, CodePipeline's 15 minutes).
         """
+        for name, value in (
+            ("dispatch", dispatch),
+            ("job", job),
+            ("credentials", credentials),
+        ):
+            if value is not None and not value > 0:
+                raise ValueError(f"set_timeouts: {name} must be more than 0 seconds")
         if dispatch is not None:
             self._service.dispatch_timeout = dispatch
         if job is not None:
             self._service.job_timeout = job
+        if credentials is not None:
+            self._access.lifetime = credentials
+
+    @property
+    def strict_artifact_bucket(self) -> bool:
+        """Whether the artifact bucket refuses credentials other than a job's.
+
+        True by default: only a job's artifact credentials (within their
+        scope and lifetime) reach the artifact bucket, as in CodePipeline.
+        Set it to False to let any other credentials read and write it too;
+        `reset` restores the value the emulator was created with.
+        """
+        return self._access.strict
+
+    @strict_artifact_bucket.setter
+    def strict_artifact_bucket(self, strict: bool) -> None:
+        self._access.strict = strict
 
     def reset(self) -> None:
         """Forget jobs, action types, clients, faults, call counts; restore timeouts and clock.
@@ -296,6 +347,7 @@ class CodePipelineEmulator:
         if self._app is not None and not self._app.wait_idle(_RESET_WAIT):
             raise RuntimeError(f"calls still being answered after {_RESET_WAIT} s")
         self._service.reset()
+        self._access.reset()
         with self._clock_lock:
             self._offset = 0.0
 
@@ -482,8 +534,9 @@ class CodePipelineEmulator:
         with self._aws_lock:
             if service not in self._clients:
                 boto3 = importlib.import_module("boto3")
+                # The owner's key passes the artifact bucket's rules.
                 session = boto3.session.Session(
-                    aws_access_key_id="testing",
+                    aws_access_key_id=self._access.owner_key_id,
                     aws_secret_access_key="testing",
                     region_name=self._region,
                 )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import string
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -41,6 +40,7 @@ from .._models import (
     JobStatus,
     PipelineContext,
 )
+from ._artifacts import ArtifactAccess
 from ._records import JobRecord, JobSuccess
 
 __all__ = [
@@ -66,7 +66,6 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _NAME = re.compile(r"[0-9A-Za-z_-]+")
 _QUERY_VALUE = re.compile(r"[a-zA-Z0-9_-]+")
 _OUTPUT_VARIABLE_KEY = re.compile(r"[A-Za-z0-9@\-_]+")
-_KEY_ALPHABET: Final = string.ascii_uppercase + string.digits
 
 Params = Mapping[str, Any]
 Response = dict[str, Any]
@@ -94,16 +93,6 @@ def _key(action_type_id: ActionTypeId) -> ActionTypeKey:
         action_type_id.provider,
         action_type_id.version,
     )
-
-
-def new_credentials() -> dict[str, str]:
-    """Temporary-looking credentials that moto accepts for the default account."""
-    return {
-        "accessKeyId": "ASIA"
-        + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16)),
-        "secretAccessKey": secrets.token_urlsafe(30),
-        "sessionToken": secrets.token_urlsafe(96),
-    }
 
 
 # --- request parsing ---------------------------------------------------------
@@ -297,6 +286,10 @@ def _success(params: Params, *, with_output_variables: bool) -> JobSuccess:
     )
 
 
+def _object_keys(artifacts: list[dict[str, Any]]) -> list[str]:
+    return [artifact["location"]["s3Location"]["objectKey"] for artifact in artifacts]
+
+
 # --- state -------------------------------------------------------------------
 
 
@@ -351,10 +344,12 @@ class JobService:
 
     Args:
         clock: Seconds, read at every call to apply the timeouts.
+        access: Hands out each job's scoped artifact credentials.
     """
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], access: ArtifactAccess) -> None:
         self._clock = clock
+        self._access = access
         self._lock = threading.Lock()
         self._operations: dict[str, Callable[[Params], Response]] = {
             "AcknowledgeJob": self._acknowledge_job,
@@ -503,7 +498,14 @@ class JobService:
                 yield job
 
     def _data(self, job: _Job) -> dict[str, Any]:
-        return {**job.data, "artifactCredentials": new_credentials()}
+        """The job's data with fresh credentials for its artifacts only."""
+        credentials = self._access.issue(
+            job.id,
+            readable=_object_keys(job.data["inputArtifacts"]),
+            writable=_object_keys(job.data["outputArtifacts"]),
+            encrypted="encryptionKey" in job.data,
+        )
+        return {**job.data, "artifactCredentials": converter.unstructure(credentials)}
 
     def _job(self, job_id: str, *, third_party: bool) -> _Job:
         job = self._jobs.get(job_id)

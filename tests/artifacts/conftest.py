@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from pathlib import Path
 from typing import Any
 
-import attrs
 import boto3
 import pytest
 
@@ -32,14 +31,6 @@ ACTION = ActionTypeId(
 SMALL_PARTS = TransferConfig(part_size=5 << 20, multipart_threshold=5 << 20)
 
 JobFactory = Callable[..., Awaitable[Job]]
-
-
-def outputs_as_inputs(job: Job) -> Job:
-    """The job with its output artifacts as inputs: to read back what was put there."""
-    assert job.data is not None
-    return attrs.evolve(
-        job, data=attrs.evolve(job.data, input_artifacts=job.data.output_artifacts)
-    )
 
 
 Extract = Callable[..., Awaitable[Path]]
@@ -100,8 +91,8 @@ def extract(
 
 
 @pytest.fixture(scope="session")
-def s3(codepipeline_emulator: CodePipelineEmulator) -> Iterator[Any]:
-    """A boto3 S3 client on the emulator, to look at objects from outside."""
+def outside_s3(codepipeline_emulator: CodePipelineEmulator) -> Iterator[Any]:
+    """A boto3 S3 client on the emulator with the test's own keys."""
     client = boto3.client(
         "s3",
         region_name=codepipeline_emulator.region,
@@ -111,3 +102,14 @@ def s3(codepipeline_emulator: CodePipelineEmulator) -> Iterator[Any]:
     )
     yield client
     client.close()
+
+
+@pytest.fixture
+def s3(emulator: CodePipelineEmulator, outside_s3: Any) -> Any:
+    """S3 with the test's own keys let into the artifact bucket, to look at objects.
+
+    Job credentials stay held to their scope, lifetime and the KMS policy;
+    ``reset`` makes the bucket strict again after the test.
+    """
+    emulator.strict_artifact_bucket = False
+    return outside_s3

@@ -21,7 +21,7 @@ from cpjobs import (
 from cpjobs._archive import detect_format
 
 from .archives import tar_member, tar_of, zip_of
-from .conftest import Extract, JobFactory, outputs_as_inputs
+from .conftest import Extract, JobFactory
 
 FILES = {"src/app.py": b"print('hi')\n", "README": b"read me\n"}
 
@@ -161,18 +161,18 @@ async def test_an_old_tar_is_read_by_its_content_type(
     tmp_path: Path,
 ) -> None:
     """A tar without the ustar magic extracts when S3 says it is application/x-tar."""
-    content = v7_tar("notes.txt", b"notes")
-    job = await make_job(outputs=["Old"])
-    location = store_for(job).output().location
-    s3.put_object(
+    job = await make_job({"Old": v7_tar("notes.txt", b"notes")})
+    store = store_for(job)
+    location = store.input().location
+    s3.copy_object(
         Bucket=location.bucket_name,
         Key=location.object_key,
-        Body=content,
+        CopySource={"Bucket": location.bucket_name, "Key": location.object_key},
         ContentType="application/x-tar",
+        MetadataDirective="REPLACE",
     )
-    as_input = store_for(outputs_as_inputs(job))
 
-    destination = await as_input.input().extract(tmp_path / "old")
+    destination = await store.input().extract(tmp_path / "old")
 
     assert {"notes.txt": b"notes"} == tree(destination)
 

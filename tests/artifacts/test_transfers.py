@@ -23,7 +23,7 @@ from cpjobs import (
 )
 from cpjobs.testing import CodePipelineEmulator
 
-from .conftest import SMALL_PARTS, JobFactory, outputs_as_inputs
+from .conftest import SMALL_PARTS, JobFactory
 
 Stores = Callable[..., ArtifactStore]
 #: Just over two 5 MiB parts: three parts, the last one short.
@@ -195,15 +195,18 @@ async def test_the_only_one_needs_exactly_one(
 
 
 async def test_a_missing_object_is_not_found(
-    make_job: JobFactory, store_for: Stores, tmp_path: Path
+    make_job: JobFactory, store_for: Stores, s3: Any, tmp_path: Path
 ) -> None:
-    """An artifact whose object is not in S3 raises ArtifactNotFound, not retryable."""
-    job = await make_job(outputs=["NeverWritten"])
+    """An input whose object is gone from S3 raises ArtifactNotFound, not retryable."""
+    job = await make_job({"Gone": b"soon deleted"})
+    store = store_for(job)
+    location = store.input().location
+    s3.delete_object(Bucket=location.bucket_name, Key=location.object_key)
 
     with pytest.raises(ArtifactNotFound) as caught:
-        await store_for(outputs_as_inputs(job)).input().download(tmp_path / "x")
+        await store.input().download(tmp_path / "x")
 
-    assert ("NeverWritten", False, False) == (
+    assert ("Gone", False, False) == (
         caught.value.artifact,
         caught.value.retryable,
         (tmp_path / "x").exists(),

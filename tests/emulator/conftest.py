@@ -13,7 +13,12 @@ from typing import Any
 import boto3
 import pytest
 from aiobotocore.session import get_session
-from emulator_helpers import NO_RETRIES, UNVALIDATED, client_kwargs
+from emulator_helpers import (
+    NO_RETRIES,
+    UNVALIDATED,
+    artifact_client_kwargs,
+    client_kwargs,
+)
 
 from cpjobs.testing import CodePipelineEmulator
 
@@ -44,14 +49,7 @@ def s3_with() -> Iterator[Callable[[CodePipelineEmulator, dict[str, str]], Any]]
     clients: list[Any] = []
 
     def make(emulator: CodePipelineEmulator, credentials: dict[str, str]) -> Any:
-        client = boto3.client(
-            "s3",
-            region_name=emulator.region,
-            endpoint_url=emulator.endpoint_url,
-            aws_access_key_id=credentials["accessKeyId"],
-            aws_secret_access_key=credentials["secretAccessKey"],
-            aws_session_token=credentials["sessionToken"],
-        )
+        client = boto3.client("s3", **artifact_client_kwargs(emulator, credentials))
         clients.append(client)
         return client
 

@@ -52,6 +52,19 @@ def client_kwargs(emulator: CodePipelineEmulator) -> dict[str, Any]:
     }
 
 
+def artifact_client_kwargs(
+    emulator: CodePipelineEmulator, credentials: dict[str, str]
+) -> dict[str, Any]:
+    """Keyword arguments for an S3 client with a job's artifactCredentials."""
+    return {
+        "region_name": emulator.region,
+        "endpoint_url": emulator.endpoint_url,
+        "aws_access_key_id": credentials["accessKeyId"],
+        "aws_secret_access_key": credentials["secretAccessKey"],
+        "aws_session_token": credentials["sessionToken"],
+    }
+
+
 def poll_one(codepipeline: Any) -> dict[str, Any]:
     """Poll for exactly one BUILD job."""
     jobs: list[dict[str, Any]] = codepipeline.poll_for_jobs(actionTypeId=BUILD_WIRE)[

@@ -136,3 +136,32 @@ async def workers(client: cpjobs.JobsClient, tokens: dict[str, str]) -> None:
     provider: cpjobs.ClientTokenProvider = tokens.get
     partner = cpjobs.ThirdPartyJobWorker(client, BUILD, deploy, provider)
     partner.stop()
+
+
+async def action_types(client: cpjobs.JobsClient) -> None:
+    artifacts = cpjobs.ArtifactDetails(minimum_count=0, maximum_count=1)
+    created = await client.create_custom_action_type(
+        category=cpjobs.ActionCategory.TEST,
+        provider="Lint",
+        version="1",
+        input_artifact_details=artifacts,
+        output_artifact_details=artifacts,
+        configuration_properties=[
+            cpjobs.ActionConfigurationProperty(
+                name="Project", required=True, key=True, secret=False, queryable=True
+            )
+        ],
+        tags=[cpjobs.Tag(key="team", value="ci")],
+    )
+    assert_type(created.action_type, cpjobs.ActionType)
+    page = await client.list_action_types(action_owner_filter=cpjobs.ActionOwner.CUSTOM)
+    assert_type(page.next_token, "str | None")
+    async for action_type in client.action_types():
+        assert_type(action_type, cpjobs.ActionType)
+        assert_type(
+            action_type.action_configuration_properties,
+            "tuple[cpjobs.ActionConfigurationProperty, ...] | None",
+        )
+    await client.delete_custom_action_type(
+        category=cpjobs.ActionCategory.TEST, provider="Lint", version="1"
+    )
