@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import attrs
+import pytest
 
 from cpjobs import (
     ActionCategory,
     ActionOwner,
     ActionTypeId,
+    ArtifactAccessDenied,
     ArtifactStore,
     JobsClient,
 )
@@ -109,3 +111,115 @@ async def test_third_party_credentials_refresh_with_the_client_token(
         emulator.calls("GetThirdPartyJobDetails") > before,
         path.read_bytes(),
     )
+
+
+async def test_credentials_expiring_mid_upload_are_refreshed(
+    make_job: JobFactory, store_for: Stores, emulator: CodePipelineEmulator
+) -> None:
+    """S3 answers ExpiredToken between parts; the store refreshes and the upload ends whole.
+
+    The stream moves the emulator's clock past the credentials' 15 minutes
+    after handing out its second part, while parts are in flight.
+    """
+    part = SMALL_PARTS.part_size
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for index, start in enumerate(range(0, len(LARGE), part)):
+            if index == 2:
+                emulator.advance_clock(901)
+            yield LARGE[start : start + part]
+
+    job = await make_job(outputs=["Out"])
+
+    await store_for(job, config=SMALL_PARTS).output().upload_stream(chunks())
+
+    assert (True, LARGE) == (
+        emulator.calls("GetJobDetails") >= 1,
+        emulator.read_artifact(job.id or "", "Out"),
+    )
+
+
+async def test_credentials_expired_before_a_download_are_refreshed(
+    make_job: JobFactory,
+    store_for: Stores,
+    emulator: CodePipelineEmulator,
+    tmp_path: Path,
+) -> None:
+    """A job that waited past its credentials' lifetime still downloads its input."""
+    job = await make_job({"In": b"late but fine"})
+    emulator.advance_clock(901)
+
+    path = await store_for(job).input().download(tmp_path / "in")
+
+    assert (1, b"late but fine") == (
+        emulator.calls("GetJobDetails"),
+        path.read_bytes(),
+    )
+
+
+async def test_credentials_that_stay_expired_are_access_denied(
+    make_job: JobFactory,
+    store_for: Stores,
+    emulator: CodePipelineEmulator,
+    tmp_path: Path,
+) -> None:
+    """If fresh credentials expire too, the store gives up after one refresh.
+
+    The error is retryable (a later attempt gets new credentials) and shows
+    no credential.
+    """
+    emulator.set_timeouts(credentials=0.001)
+    job = await make_job({"In": b"x"})
+    assert job.data is not None and job.data.artifact_credentials is not None
+    emulator.advance_clock(1)
+
+    with pytest.raises(ArtifactAccessDenied) as caught:
+        await store_for(job).input().download(tmp_path / "in")
+
+    credentials = job.data.artifact_credentials
+    assert ("ExpiredToken", True, 1, False) == (
+        caught.value.reason.split(":")[0],
+        caught.value.retryable,
+        emulator.calls("GetJobDetails"),
+        credentials.access_key_id in str(caught.value)
+        or credentials.session_token in str(caught.value),
+    )
+
+
+async def test_another_jobs_artifact_is_access_denied(
+    make_job: JobFactory, store_for: Stores, tmp_path: Path
+) -> None:
+    """Credentials are scoped to their job: another job's output is refused."""
+    mine = await make_job(outputs=["Out"])
+    theirs = await make_job(outputs=["Out"])
+    assert mine.data is not None and theirs.data is not None
+    borrowed = attrs.evolve(
+        mine,
+        data=attrs.evolve(mine.data, output_artifacts=theirs.data.output_artifacts),
+    )
+    (tmp_path / "f").write_bytes(b"x")
+
+    with pytest.raises(ArtifactAccessDenied) as caught:
+        await store_for(borrowed).output().upload_file(tmp_path / "f")
+
+    assert ("Out", "AccessDenied: Access Denied", False) == (
+        caught.value.artifact,
+        caught.value.reason,
+        caught.value.retryable,
+    )
+
+
+async def test_the_bucket_policy_refuses_unencrypted_uploads(
+    make_job: JobFactory, store_for: Stores, tmp_path: Path
+) -> None:
+    """The job's key is what makes uploads pass the KMS policy: dropped, they fail.
+
+    The job is the emulator's; only the store is shown a copy without its key.
+    """
+    job = await make_job(outputs=["Out"], encryption_key=True)
+    assert job.data is not None
+    keyless = attrs.evolve(job, data=attrs.evolve(job.data, encryption_key=None))
+    (tmp_path / "f").write_bytes(b"x")
+
+    with pytest.raises(ArtifactAccessDenied):
+        await store_for(keyless).output().upload_file(tmp_path / "f")
