@@ -9,9 +9,10 @@ at once when S3 answers ``ExpiredToken``; the request that met the expired
 token is sent again, so a multipart transfer under way goes on.
 
 Transfers stream between S3 and disk in blocks: memory stays flat whatever the
-artifact's size. Large uploads go multipart and large downloads, against AWS,
+artifact's size. Against AWS, large uploads go multipart and large downloads
 as concurrent ranged GETs, with at most `TransferConfig.max_concurrency`
-parts in flight. Archive work runs in a thread (`asyncio.to_thread`).
+parts in flight; against a custom endpoint, one streamed request each (see
+`TransferConfig.parallel`). Archive work runs in a thread (`asyncio.to_thread`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import contextlib
 import datetime
 import enum
 import functools
+import io
 import logging
 import os
 import shutil
@@ -37,7 +39,7 @@ from collections.abc import (
 )
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, Final, TypeVar, cast, overload
 
 import attrs
 from aiobotocore.config import AioConfig
@@ -152,15 +154,19 @@ class TransferConfig:
 
     Attributes:
         part_size: Bytes per multipart part and per ranged GET (default 8 MiB;
-            S3 needs at least 5 MiB). Memory in use is about
-            ``part_size * max_concurrency`` for uploads.
-        multipart_threshold: Objects larger than this go multipart or ranged
-            (default 16 MiB).
-        max_concurrency: Parts in flight per transfer (default 4).
-        ranged_downloads: Download large objects as concurrent ranged GETs.
-            ``None`` (the default) decides by endpoint: yes against AWS, where
-            one connection carries about 100 MB/s; no against a custom
-            endpoint such as moto, which reads the whole object for each range.
+            S3 needs at least 5 MiB).
+        multipart_threshold: Files larger than this go in parts (default 16 MiB).
+        max_concurrency: Parts in flight per transfer (default 4). Uploads of
+            streams hold about ``part_size * max_concurrency`` bytes.
+        parallel: Move large files in concurrent parts: multipart uploads and
+            ranged GETs. ``None`` (the default) decides by endpoint: yes
+            against AWS, where one connection carries about 100 MB/s and parts
+            spread over the fleet; no against a custom endpoint such as the
+            emulator, where one server does all the work (moto reads the whole
+            object for each range and copies the parts again to complete an
+            upload): one streamed request is faster there. Streams of unknown
+            length are always uploaded in parts, and files over S3's 5 GiB
+            limit for one request too.
     """
 
     part_size: int = attrs.field(
@@ -170,7 +176,7 @@ class TransferConfig:
         default=16 * _MIB, validator=_positive_int(_MIN_PART, _MAX_PART)
     )
     max_concurrency: int = attrs.field(default=4, validator=_positive_int(1, 64))
-    ranged_downloads: bool | None = None
+    parallel: bool | None = None
 
 
 class TransferDirection(str, enum.Enum):
@@ -515,10 +521,10 @@ class _JobS3:
         self._remember(credentials)
         return credentials
 
-    def ranged_downloads(self) -> bool:
-        """Whether large downloads go as concurrent ranged GETs (see `TransferConfig`)."""
-        if self.config.ranged_downloads is not None:
-            return self.config.ranged_downloads
+    def parallel(self) -> bool:
+        """Whether large files move in concurrent parts (see `TransferConfig`)."""
+        if self.config.parallel is not None:
+            return self.config.parallel
         return _custom_endpoint(self._client) is None
 
     async def client(self) -> tuple[S3Client, _JobCredentials]:
@@ -546,14 +552,12 @@ class _JobS3:
                     AioCredentialResolver([_JobCredentialProvider(credentials)]),
                 )
                 raw = self._client.raw
+                endpoint_url = _custom_endpoint(self._client)
                 creator = session.create_client(  # pyright: ignore[reportUnknownMemberType]
                     "s3",
                     region_name=raw.meta.region_name,
-                    endpoint_url=_custom_endpoint(self._client),
-                    config=AioConfig(
-                        signature_version="s3v4",
-                        max_pool_connections=max(10, self.config.max_concurrency),
-                    ),
+                    endpoint_url=endpoint_url,
+                    config=_s3_config(endpoint_url, self.config.max_concurrency),
                 )
                 self._s3 = await self._exit_stack.enter_async_context(creator)
                 self._credentials = credentials
@@ -639,6 +643,22 @@ class _JobS3:
                     seconds=seconds,
                 )
             )
+
+
+def _s3_config(endpoint_url: str | None, max_concurrency: int) -> AioConfig:
+    """SigV4; over plain HTTP, no CRC32 on uploads: the signed SHA-256 covers them.
+
+    botocore signs the payload's SHA-256 on every request that is not HTTPS
+    (an emulator on loopback): S3 checks it, so a CRC32 as well would only be
+    a second pass over the file, on the event loop. Over HTTPS the defaults
+    stay: a CRC32 checksum and an unsigned payload.
+    """
+    plain_http = endpoint_url is not None and endpoint_url.startswith("http://")
+    return AioConfig(
+        signature_version="s3v4",
+        max_pool_connections=max(10, max_concurrency),
+        request_checksum_calculation="when_required" if plain_http else None,
+    )
 
 
 @functools.cache
@@ -806,7 +826,7 @@ class InputArtifact(_Artifact):
         """Download into ``path``; return the object's Content-Type."""
         store, location, config = self._store, self.location, self._store.config
         progress = _Progress(self.name, TransferDirection.DOWNLOAD)
-        ranged = store.ranged_downloads()
+        ranged = store.parallel()
         first_range: dict[str, Any] = (
             {"Range": f"bytes=0-{config.part_size - 1}"} if ranged else {}
         )
@@ -938,18 +958,20 @@ class OutputArtifact(_Artifact):
         path = Path(file)
         config = self._store.config
         size = (await asyncio.to_thread(path.stat)).st_size
-        part_size = (
-            max(size, 1)
-            if size <= config.multipart_threshold
-            else _part_size_for(size, config.part_size)
+        in_parts = size > _MAX_PART or (
+            size > config.multipart_threshold and self._store.parallel()
         )
-        with await asyncio.to_thread(path.open, "rb") as source:
+        part_size = _part_size_for(size, config.part_size) if in_parts else max(size, 1)
+        descriptor = await asyncio.to_thread(os.open, path, os.O_RDONLY)
+        try:
 
-            async def parts() -> AsyncGenerator[bytes, None]:
-                while chunk := await asyncio.to_thread(source.read, part_size):
-                    yield chunk
+            async def parts() -> AsyncGenerator[_FilePart, None]:
+                for start in range(0, max(size, 1), part_size):
+                    yield _FilePart(descriptor, start, min(part_size, size - start))
 
             return await self._upload(parts(), content_type)
+        finally:
+            await asyncio.to_thread(os.close, descriptor)
 
     async def upload_stream(
         self, chunks: AsyncIterable[bytes], *, content_type: str | None = None
@@ -957,15 +979,19 @@ class OutputArtifact(_Artifact):
         """Upload the bytes ``chunks`` yields; return how many there were."""
         part_size = self._store.config.part_size
 
-        async def parts() -> AsyncGenerator[bytes, None]:
-            buffer = bytearray()
+        async def parts() -> AsyncGenerator[io.BytesIO, None]:
+            part, sent = io.BytesIO(), False
             async for chunk in chunks:
-                buffer += chunk
-                while len(buffer) >= part_size:
-                    yield bytes(buffer[:part_size])
-                    del buffer[:part_size]
-            if buffer:
-                yield bytes(buffer)
+                view = memoryview(chunk)
+                while len(view) > part_size - part.tell():
+                    room = part_size - part.tell()
+                    part.write(view[:room])
+                    view = view[room:]
+                    yield _rewound(part)
+                    part, sent = io.BytesIO(), True
+                part.write(view)
+            if part.tell() or not sent:
+                yield _rewound(part)
 
         return await self._upload(parts(), content_type)
 
@@ -984,22 +1010,22 @@ class OutputArtifact(_Artifact):
         return arguments
 
     async def _upload(
-        self, parts: AsyncGenerator[bytes, None], content_type: str | None
+        self, parts: AsyncGenerator[_Body, None], content_type: str | None
     ) -> int:
         """One PutObject for a single part, else a multipart upload."""
         store = self._store
         progress = _Progress(self.name, TransferDirection.UPLOAD)
         arguments = self._put_arguments(content_type)
         try:
-            first = await anext(parts, b"")
+            first = await anext(parts, None) or io.BytesIO()
             second = await anext(parts, None)
             if second is None:
                 await store.call(
                     self.name,
                     "PutObject",
-                    lambda s3: s3.put_object(Body=first, **arguments),
+                    lambda s3: s3.put_object(Body=_io(first), **arguments),
                 )
-                progress.add(len(first))
+                progress.add(_size(first))
             else:
                 await self._multipart(first, second, parts, arguments, progress)
         finally:
@@ -1009,9 +1035,9 @@ class OutputArtifact(_Artifact):
 
     async def _multipart(
         self,
-        first: bytes,
-        second: bytes,
-        rest: AsyncIterator[bytes],
+        first: _Body,
+        second: _Body,
+        rest: AsyncIterator[_Body],
         arguments: dict[str, Any],
         progress: _Progress,
     ) -> None:
@@ -1030,16 +1056,16 @@ class OutputArtifact(_Artifact):
         queued = [first, second]
         numbers = iter(range(1, _MAX_PARTS + 1))
 
-        async def send(number: int, body: bytes) -> None:
+        async def send(number: int, body: _Body) -> None:
             answer = await store.call(
                 self.name,
                 "UploadPart",
                 lambda s3: s3.upload_part(
-                    **target, UploadId=upload_id, PartNumber=number, Body=body
+                    **target, UploadId=upload_id, PartNumber=number, Body=_io(body)
                 ),
             )
             completed[number] = {"ETag": answer["ETag"], "PartNumber": number}
-            progress.add(len(body))
+            progress.add(_size(body))
 
         async def next_part() -> Coroutine[Any, Any, None] | None:
             body = queued.pop(0) if queued else await anext(rest, None)
@@ -1129,6 +1155,76 @@ def _total_size(response: Any) -> int | None:
         return None
     total = content_range.rsplit("/", 1)[1]
     return int(total) if total.isdigit() else None
+
+
+class _FilePart(io.RawIOBase):
+    """A part of an open file, read with ``pread``: a request body of its own.
+
+    Parts of one file share its descriptor; each keeps its own position.
+    aiohttp reads file bodies in its executor, so the part's bytes go from
+    the page cache to the socket a block at a time, never all in memory.
+    """
+
+    def __init__(self, descriptor: int, start: int, size: int) -> None:
+        super().__init__()
+        self._descriptor = descriptor
+        self._start = start
+        self._size = size
+        self._position = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._size}
+        self._position = min(max(base[whence] + offset, 0), self._size)
+        return self._position
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = self._size - self._position
+        if size >= 0:
+            wanted = min(size, wanted)
+        if wanted <= 0:
+            return b""
+        data = os.pread(self._descriptor, wanted, self._start + self._position)
+        self._position += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        with memoryview(buffer) as view:
+            wanted = min(len(view), self._size - self._position)
+            if wanted <= 0:
+                return 0
+            data = os.pread(self._descriptor, wanted, self._start + self._position)
+            view[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+
+_Body = _FilePart | io.BytesIO
+
+
+def _size(body: _Body) -> int:
+    return len(body) if isinstance(body, _FilePart) else body.getbuffer().nbytes
+
+
+def _io(body: _Body) -> IO[bytes]:
+    """A body as botocore's types see it: what `_FilePart` implements of IO."""
+    return cast("IO[bytes]", body)
+
+
+def _rewound(part: io.BytesIO) -> io.BytesIO:
+    part.seek(0)
+    return part
 
 
 def _read_head(path: Path) -> bytes:

@@ -78,7 +78,7 @@ async def test_old_credentials_are_refreshed_during_a_ranged_download(
 ) -> None:
     """Concurrent ranged GETs share each refresh and the file comes out whole."""
     job = await make_job({"Big": LARGE})
-    config = attrs.evolve(SMALL_PARTS, ranged_downloads=True)
+    config = attrs.evolve(SMALL_PARTS, parallel=True)
     store = store_for(job, config=config, refresh_after=0)
 
     path = await store.input().download(tmp_path / "big")

@@ -57,7 +57,7 @@ async def test_large_download_is_whole(
 ) -> None:
     """A three-part object downloads byte for byte, with ranges or one GET."""
     job = await make_job({"Big": LARGE})
-    config = attrs.evolve(SMALL_PARTS, ranged_downloads=ranged)
+    config = attrs.evolve(SMALL_PARTS, parallel=ranged)
 
     path = await store_for(job, config=config).input().download(tmp_path / "big")
 
@@ -69,7 +69,7 @@ async def test_empty_object_downloads_with_ranges(
 ) -> None:
     """An empty object (no byte 0 to range over) downloads as an empty file."""
     job = await make_job({"Empty": b""})
-    config = attrs.evolve(SMALL_PARTS, ranged_downloads=True)
+    config = attrs.evolve(SMALL_PARTS, parallel=True)
 
     path = await store_for(job, config=config).input().download(tmp_path / "empty")
 
@@ -98,6 +98,31 @@ async def test_large_file_uploads_in_parts(
         size,
         emulator.read_artifact(job.id or "", "Out"),
         head["ETag"].strip('"')[-2:],
+    )
+
+
+async def test_against_a_custom_endpoint_files_go_whole(
+    make_job: JobFactory,
+    store_for: Stores,
+    emulator: CodePipelineEmulator,
+    s3: Any,
+    tmp_path: Path,
+) -> None:
+    """By default, against the emulator, a file over the threshold is one PutObject."""
+    source = tmp_path / "big"
+    source.write_bytes(LARGE)
+    job = await make_job(outputs=["Out"])
+    config = attrs.evolve(SMALL_PARTS, parallel=None)
+    output = store_for(job, config=config).output()
+
+    await output.upload_file(source)
+
+    head = s3.head_object(
+        Bucket=output.location.bucket_name, Key=output.location.object_key
+    )
+    assert (LARGE, False) == (
+        emulator.read_artifact(job.id or "", "Out"),
+        "-" in head["ETag"],
     )
 
 
