@@ -134,6 +134,15 @@ def run_case(
     results.send(meter.stop())
 
 
+def jobs_client(setup: dict[str, Any]) -> JobsClient:
+    return JobsClient.create(
+        region_name=setup["region"],
+        endpoint_url=setup["endpoint_url"],
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+
+
 def locations(job: Job) -> tuple[Any, Any]:
     assert job.data is not None
     inputs, outputs = job.data.input_artifacts or (), job.data.output_artifacts or ()
@@ -161,12 +170,7 @@ def s3_kwargs(setup: dict[str, Any], job: Job) -> dict[str, Any]:
 async def cpjobs_case(
     direction: str, setup: dict[str, Any], job: Job, meter: Meter
 ) -> None:
-    async with JobsClient.create(
-        region_name=setup["region"],
-        endpoint_url=setup["endpoint_url"],
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    ) as client:
+    async with jobs_client(setup) as client:
         meter.start()
         async with ArtifactStore(client, job) as store:
             if direction == "download":
@@ -222,14 +226,13 @@ def in_child(kind: str, direction: str, setup: dict[str, Any]) -> tuple[float, i
 
 
 async def poll_job(setup: dict[str, Any]) -> dict[str, Any]:
-    async with JobsClient.create(
-        region_name=setup["region"],
-        endpoint_url=setup["endpoint_url"],
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    ) as client:
+    async with jobs_client(setup) as client:
         jobs = (await client.poll_for_jobs(action_type_id=ACTION_TYPE)).jobs or ()
         assert len(jobs) == 1
+        assert jobs[0].id is not None
+        assert jobs[0].nonce is not None
+        # Acknowledged, so that it is not handed out again after 60 s.
+        await client.acknowledge_job(job_id=jobs[0].id, nonce=jobs[0].nonce)
         wire: dict[str, Any] = converter.unstructure(jobs[0])
         return wire
 

@@ -6,6 +6,7 @@ Not collected by pytest: it is read by the type checkers only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from typing_extensions import assert_type
 
@@ -165,3 +166,43 @@ async def action_types(client: cpjobs.JobsClient) -> None:
     await client.delete_custom_action_type(
         category=cpjobs.ActionCategory.TEST, provider="Lint", version="1"
     )
+
+
+async def artifacts(
+    client: cpjobs.JobsClient,
+    job: cpjobs.Job,
+    partner_job: cpjobs.ThirdPartyJobDetails,
+    token: str,
+) -> None:
+    def on_transfer(event: cpjobs.ArtifactTransferred) -> None:
+        assert_type(event.direction, cpjobs.TransferDirection)
+        assert_type(event.size, int)
+
+    config = cpjobs.TransferConfig(part_size=16 << 20, max_concurrency=8)
+    async with cpjobs.ArtifactStore(
+        client, job, config=config, on_event=on_transfer
+    ) as store:
+        source = store.input("SourceArtifact")
+        assert_type(source, cpjobs.InputArtifact)
+        policy = cpjobs.ExtractionPolicy(max_ratio=None, links=cpjobs.LinkPolicy.REFUSE)
+        try:
+            tree = await source.extract("/tmp/src", policy=policy)
+        except cpjobs.UnsafeArchive as refused:
+            assert_type(refused.rule, cpjobs.ArchiveRule)
+            assert_type(refused.entry, str)
+            raise
+        assert_type(tree, Path)
+        async with store.input().stream() as chunks:
+            async for chunk in chunks:
+                assert_type(chunk, bytes)
+        output = store.output()
+        assert_type(output, cpjobs.OutputArtifact)
+        size = await output.upload_directory(
+            tree, archive_format=cpjobs.ArchiveFormat.TAR_GZ
+        )
+        assert_type(size, int)
+        assert_type(store.encryption_key, "cpjobs.EncryptionKey | None")
+
+    cpjobs.ArtifactStore(client, partner_job, client_token=token)
+    cpjobs.ArtifactStore(client, partner_job)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+    cpjobs.TransferConfig(part_size="8M")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
