@@ -1,8 +1,17 @@
-"""Project automation: ``python -m nox`` runs what CI runs."""
+"""Project automation: ``python -m nox`` runs what CI runs.
+
+The tests run on every supported Python that can be found (3.11, 3.12, 3.13);
+typing and lint run once, on the Python running nox. A missing interpreter
+is reported and skipped, on CI too: a machine with only 3.11 still runs the
+whole suite there, and the summary says which versions were skipped.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import nox
 
@@ -10,9 +19,71 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "typing", "lint"]
+# Decided on purpose: nox errors on missing interpreters when CI is set; here
+# a missing one is skipped with a message, and nothing is downloaded.
+nox.options.error_on_missing_interpreters = False
+nox.options.download_python = "never"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+SUPPORTED_PYTHONS = ["3.11", "3.12", "3.13"]
 PYTHON = os.environ.get("CPJOBS_PYTHON")  # None: the Python running nox
+TEST_PYTHONS = [PYTHON] if PYTHON else SUPPORTED_PYTHONS
+#: Where links to interpreters nox would not find on PATH are kept.
+INTERPRETER_LINKS = Path(".nox", "interpreters")
+
+
+def _works(command: str) -> bool:
+    """Whether ``command`` runs a Python (a pyenv shim of an inactive version fails)."""
+    try:
+        result = subprocess.run(
+            [command, "-c", "pass"], capture_output=True, timeout=30, check=False
+        )
+    except OSError:
+        return False
+    return result.returncode == 0
+
+
+def _pyenv_install(version: str) -> Path | None:
+    """The newest pyenv-installed ``pythonX.Y``, active in pyenv or not."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [
+        path
+        for path in root.glob(f"versions/{version}.*/bin/python{version}")
+        if path.parent.parent.name.removeprefix(f"{version}.").isdigit()
+    ]
+    return max(
+        candidates, key=lambda p: int(p.parent.parent.name.split(".")[2]), default=None
+    )
+
+
+def _expose_interpreters(versions: list[str]) -> None:
+    """Put ``pythonX.Y`` on PATH for versions that are installed but hidden.
+
+    pyenv's shims answer only for the versions pyenv has active, so nox would
+    miss the others (or pick a shim that fails); link the installed binaries
+    into one directory on PATH instead. Versions not installed stay missing.
+    """
+    links: dict[str, Path] = {}
+    for version in versions:
+        command = shutil.which(f"python{version}")
+        if command is not None and _works(command):
+            continue
+        installed = _pyenv_install(version)
+        if installed is not None:
+            links[f"python{version}"] = installed
+    if not links:
+        return
+    INTERPRETER_LINKS.mkdir(parents=True, exist_ok=True)
+    for name, target in links.items():
+        link = INTERPRETER_LINKS / name
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    os.environ["PATH"] = os.pathsep.join(
+        [str(INTERPRETER_LINKS.resolve()), os.environ.get("PATH", "")]
+    )
+
+
+_expose_interpreters(TEST_PYTHONS)
 
 
 def install_groups(session: nox.Session, *groups: str, project: bool = True) -> None:
@@ -26,7 +97,7 @@ def install_groups(session: nox.Session, *groups: str, project: bool = True) -> 
     session.install(*([".[testing]"] if project else []), *requirements)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=TEST_PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite under coverage, against the installed package."""
     install_groups(session, "tests")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 import timeit
 from collections.abc import Callable
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,7 +81,7 @@ class Wire(BaseModel):
     model_config = ConfigDict(alias_generator=camel, frozen=True, populate_by_name=True)
 
 
-class PCategory(str, Enum):
+class PCategory(StrEnum):
     SOURCE = "Source"
     BUILD = "Build"
     DEPLOY = "Deploy"
@@ -91,7 +91,7 @@ class PCategory(str, Enum):
     COMPUTE = "Compute"
 
 
-class POwner(str, Enum):
+class POwner(StrEnum):
     AWS = "AWS"
     THIRD_PARTY = "ThirdParty"
     CUSTOM = "Custom"
@@ -200,7 +200,7 @@ def main(number: int = 10_000, repeat: int = 15) -> None:
         repeat,
     )
     cpjobs_us, pydantic_us, raw_us = best["cpjobs"], best["pydantic"], best["raw"]
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     print(f"structure one full Job ({started}, best of {repeat} x {number})")
     print(f"  cpjobs.converter   {cpjobs_us:8.2f} us/job")
     print(f"  pydantic v2        {pydantic_us:8.2f} us/job")

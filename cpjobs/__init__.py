@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from typing import Any
 
 import attrs
@@ -18,6 +17,12 @@ from ._artifacts import (
 )
 from ._backoff import Backoff
 from ._client import JobsClient, JobStream
+from ._context import (
+    ClientTokenProvider,
+    JobContext,
+    JobHandler,
+    ThirdPartyJobHandler,
+)
 from ._converter import converter
 from ._errors import (
     ActionTypeNotFound,
@@ -48,6 +53,18 @@ from ._errors import (
     UnexpectedResponse,
     UnsafeArchive,
     ValidationException,
+)
+from ._events import (
+    JobFinished,
+    JobResult,
+    JobSkipped,
+    JobStarted,
+    Polled,
+    PollFailed,
+    RetryScheduled,
+    SkipReason,
+    WorkerEvent,
+    WorkerStats,
 )
 from ._models import (
     AcknowledgeJobInput,
@@ -103,26 +120,9 @@ from ._models import (
     ThirdPartyJobData,
     ThirdPartyJobDetails,
 )
+from ._options import WorkerOptions
 from ._outcomes import Continue, Failure, Outcome, Success
-from ._worker import (
-    ClientTokenProvider,
-    JobContext,
-    JobFinished,
-    JobHandler,
-    JobResult,
-    JobSkipped,
-    JobStarted,
-    JobWorker,
-    Polled,
-    PollFailed,
-    RetryScheduled,
-    SkipReason,
-    ThirdPartyJobHandler,
-    ThirdPartyJobWorker,
-    WorkerEvent,
-    WorkerOptions,
-    WorkerStats,
-)
+from ._worker import JobWorker, ThirdPartyJobWorker
 
 __all__ = [
     "AWSSessionCredentials",
@@ -249,8 +249,6 @@ def _present_classes_as_public() -> None:
         if attrs.has(obj):
             # Resolve annotations while their module still names them.
             attrs.resolve_types(obj)
-        if isinstance(obj, types.GenericAlias):
-            continue  # JobHandler: on 3.10 it passes isinstance(x, type) too
         if isinstance(obj, type):
             obj.__module__ = __name__
 

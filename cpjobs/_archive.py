@@ -57,7 +57,7 @@ _MAX_LINK_TARGET: Final = 4096
 _DRIVE: Final = re.compile(r"^[A-Za-z]:")
 
 
-class ArchiveFormat(str, enum.Enum):
+class ArchiveFormat(enum.StrEnum):
     """The archive formats artifacts come in."""
 
     ZIP = "zip"
@@ -111,7 +111,7 @@ def detect_format(head: bytes, content_type: str | None = None) -> ArchiveFormat
     return _FORMAT_OF_CONTENT_TYPE.get(content_type.split(";")[0].strip().lower())
 
 
-class LinkPolicy(str, enum.Enum):
+class LinkPolicy(enum.StrEnum):
     """Which symbolic and hard links extraction creates."""
 
     #: No link at all: an archive holding one is refused.

@@ -39,7 +39,7 @@ from collections.abc import (
 )
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Final, TypeVar, cast, overload
+from typing import IO, TYPE_CHECKING, Any, Final, Self, TypeVar, cast, overload
 
 import attrs
 from aiobotocore.config import AioConfig
@@ -47,7 +47,6 @@ from aiobotocore.credentials import AioCredentialResolver, AioRefreshableCredent
 from aiobotocore.session import AioSession
 from botocore.credentials import CredentialProvider
 from botocore.exceptions import BotoCoreError, ClientError
-from typing_extensions import Self
 
 from ._archive import (
     HEAD_SIZE,
@@ -179,7 +178,7 @@ class TransferConfig:
     parallel: bool | None = None
 
 
-class TransferDirection(str, enum.Enum):
+class TransferDirection(enum.StrEnum):
     """Which way an artifact went."""
 
     DOWNLOAD = "download"
@@ -239,7 +238,7 @@ class _JobCredentials(AioRefreshableCredentials):
 
     def _nominal_expiry(self) -> datetime.datetime:
         # Only for botocore's bookkeeping: `refresh_needed` decides.
-        return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
+        return datetime.datetime.now(datetime.UTC) + datetime.timedelta(
             seconds=self._refresh_after
         )
 

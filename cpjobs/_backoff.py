@@ -6,16 +6,19 @@ import random
 
 import attrs
 
+from . import _validators as v
 from ._errors import InvalidField
 
 __all__ = ["Backoff"]
 
 
-def _positive(
+def _at_least_initial(
     instance: Backoff, attribute: attrs.Attribute[float], value: float
 ) -> None:
-    if not value > 0:
-        raise InvalidField(f"Backoff.{attribute.name}", f"is {value}", "> 0")
+    if value < instance.initial:
+        raise InvalidField(
+            "Backoff.maximum", f"is {value}", f">= initial ({instance.initial})"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -32,9 +35,12 @@ class Backoff:
     waits 10 seconds on average.
     """
 
-    initial: float = attrs.field(default=0.25, validator=_positive)
-    maximum: float = attrs.field(default=20.0, validator=_positive)
-    multiplier: float = attrs.field(default=2.0, validator=_positive)
+    initial: float = attrs.field(default=0.25, validator=v.number(0, above=True))
+    maximum: float = attrs.field(
+        default=20.0, validator=[v.number(0, above=True), _at_least_initial]
+    )
+    #: At least 1: the waits of an idle worker never shrink.
+    multiplier: float = attrs.field(default=2.0, validator=v.number(1))
 
     def ceiling(self, attempt: int) -> float:
         """The largest delay the ``attempt``-th consecutive miss may draw."""

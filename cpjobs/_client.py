@@ -10,11 +10,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from aiobotocore.session import AioSession, get_session
 from botocore.exceptions import BotoCoreError, ClientError
-from typing_extensions import Self
 
 from ._backoff import Backoff
 from ._converter import converter
@@ -343,7 +342,7 @@ class JobsClient:
     async def create_custom_action_type(
         self,
         *,
-        category: ActionCategory,
+        category: ActionCategory | str,
         provider: str,
         version: str,
         input_artifact_details: ArtifactDetails,
@@ -375,7 +374,7 @@ class JobsClient:
         )
 
     async def delete_custom_action_type(
-        self, *, category: ActionCategory, provider: str, version: str
+        self, *, category: ActionCategory | str, provider: str, version: str
     ) -> None:
         """Delete a version of a custom action type; it cannot be created again."""
         request = DeleteCustomActionTypeInput(
@@ -386,7 +385,7 @@ class JobsClient:
     async def list_action_types(
         self,
         *,
-        action_owner_filter: ActionOwner | None = None,
+        action_owner_filter: ActionOwner | str | None = None,
         next_token: str | None = None,
         region_filter: str | None = None,
     ) -> ListActionTypesOutput:
@@ -403,7 +402,7 @@ class JobsClient:
     async def action_types(
         self,
         *,
-        action_owner_filter: ActionOwner | None = None,
+        action_owner_filter: ActionOwner | str | None = None,
         region_filter: str | None = None,
     ) -> AsyncIterator[ActionType]:
         """Every action type, page after page: ``async for t in client.action_types()``."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import linecache
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar, get_args
 
 import attrs
@@ -27,6 +27,7 @@ from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._models import (
+    ENUM_CONVERTERS,
     ActionCategory,
     ActionConfigurationPropertyType,
     ActionOwner,
@@ -96,9 +97,9 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         # AWS timestamps are UTC; a string without an offset is taken as UTC.
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     _wrong_type("value", value, "a datetime, an ISO 8601 string or epoch seconds")
 
 
@@ -300,7 +301,8 @@ def _set_slots_lines(cls: type[Any], namespace: dict[str, Any]) -> list[str]:
     lines = ["o = __new(__cl)"]
     for field in attrs.fields(cls):
         value = f"v_{field.name}"
-        if field.converter is not None:
+        # An enum field's hook already made the member.
+        if field.converter is not None and field.converter not in ENUM_CONVERTERS:
             namespace[f"__convert_{field.name}"] = field.converter
             value = f"__convert_{field.name}({value})"
         namespace[f"__set_{field.name}"] = cls.__dict__[field.name].__set__

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from aiobotocore.session import get_session
 
 from ._client import JobsClient
+from ._context import JobContext, JobHandler
+from ._events import JobFinished, JobResult, WorkerEvent
 from ._models import (
     ActionCategory,
     ActionOwner,
@@ -32,14 +34,7 @@ from ._models import (
     S3ArtifactLocation,
 )
 from ._outcomes import Failure, Success
-from ._worker import (
-    JobContext,
-    JobFinished,
-    JobHandler,
-    JobResult,
-    JobWorker,
-    WorkerEvent,
-)
+from ._worker import JobWorker
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client

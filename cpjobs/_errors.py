@@ -409,7 +409,7 @@ class BadArchive(ArtifactError):
     """The artifact is not a zip, tar or tar.gz archive, or it is corrupt."""
 
 
-class ArchiveRule(str, enum.Enum):
+class ArchiveRule(enum.StrEnum):
     """The safety rules an archive entry can break."""
 
     ABSOLUTE_PATH = "absolute path"

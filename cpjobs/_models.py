@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any, Self, TypeVar, cast
 
 import attrs
-from typing_extensions import Self
 
 from . import _validators as v
 from ._errors import InvalidField
@@ -82,7 +82,7 @@ __all__ = [
 # --- enums -------------------------------------------------------------------
 
 
-class _OpenEnum(str, enum.Enum):
+class _OpenEnum(enum.StrEnum):
     """A str enum that also holds values it does not know yet.
 
     ``ActionCategory("Quantum")`` is an `ActionCategory` whose name is
@@ -164,6 +164,82 @@ class FailureType(_OpenEnum):
     SYSTEM_UNAVAILABLE = "SystemUnavailable"
 
 
+class ActionConfigurationPropertyType(_OpenEnum):
+    """The type of a custom action's configuration property."""
+
+    STRING = "String"
+    NUMBER = "Number"
+    BOOLEAN = "Boolean"
+
+
+# --- enum fields take members or their strings ---------------------------------
+
+E = TypeVar("E", bound=_OpenEnum)
+
+
+def _as_member(enum_type: type[E], value: object) -> E:
+    """The member for a string value (a pseudo-member if unknown).
+
+    Anything else is kept as given, for the field's validator (or the check
+    when the model is sent) to refuse with the field's name.
+    """
+    if isinstance(value, str):
+        return enum_type(value)
+    return cast("E", value)
+
+
+def _to_category(value: ActionCategory | str) -> ActionCategory:
+    return _as_member(ActionCategory, value)
+
+
+def _to_owner(value: ActionOwner | str) -> ActionOwner:
+    return _as_member(ActionOwner, value)
+
+
+def _to_optional_owner(value: ActionOwner | str | None) -> ActionOwner | None:
+    return None if value is None else _as_member(ActionOwner, value)
+
+
+def _to_optional_location_type(
+    value: ArtifactLocationType | str | None,
+) -> ArtifactLocationType | None:
+    return None if value is None else _as_member(ArtifactLocationType, value)
+
+
+def _to_encryption_key_type(value: EncryptionKeyType | str) -> EncryptionKeyType:
+    return _as_member(EncryptionKeyType, value)
+
+
+def _to_optional_status(value: JobStatus | str | None) -> JobStatus | None:
+    return None if value is None else _as_member(JobStatus, value)
+
+
+def _to_failure_type(value: FailureType | str) -> FailureType:
+    return _as_member(FailureType, value)
+
+
+def _to_optional_property_type(
+    value: ActionConfigurationPropertyType | str | None,
+) -> ActionConfigurationPropertyType | None:
+    return None if value is None else _as_member(ActionConfigurationPropertyType, value)
+
+
+#: The converters of enum fields: identities on members, which is what the
+#: converter's structure hooks produce, so it need not call them.
+ENUM_CONVERTERS: frozenset[Callable[[Any], Any]] = frozenset(
+    {
+        _to_category,
+        _to_owner,
+        _to_optional_owner,
+        _to_optional_location_type,
+        _to_encryption_key_type,
+        _to_optional_status,
+        _to_failure_type,
+        _to_optional_property_type,
+    }
+)
+
+
 # --- helpers -----------------------------------------------------------------
 
 _NAME_PATTERN = r"[0-9A-Za-z_-]+"
@@ -182,8 +258,8 @@ class ActionTypeId:
     ``[0-9A-Za-z_-]``) are checked when it is sent, as part of a poll request.
     """
 
-    category: ActionCategory
-    owner: ActionOwner
+    category: ActionCategory = attrs.field(converter=_to_category)
+    owner: ActionOwner = attrs.field(converter=_to_owner)
     provider: str
     version: str
 
@@ -267,7 +343,9 @@ class S3ArtifactLocation:
 class ArtifactLocation:
     """Where an artifact is stored."""
 
-    type: ArtifactLocationType | None = None
+    type: ArtifactLocationType | None = attrs.field(
+        default=None, converter=_to_optional_location_type
+    )
     s3_location: S3ArtifactLocation | None = None
 
 
@@ -285,7 +363,7 @@ class EncryptionKey:
     """The key that encrypts the artifact store."""
 
     id: str
-    type: EncryptionKeyType
+    type: EncryptionKeyType = attrs.field(converter=_to_encryption_key_type)
 
 
 @attrs.frozen(kw_only=True)
@@ -389,7 +467,9 @@ class ExecutionDetails:
 class FailureDetails:
     """Why a job failed."""
 
-    type: FailureType = attrs.field(validator=v.instance_of(FailureType))
+    type: FailureType = attrs.field(
+        converter=_to_failure_type, validator=v.instance_of(FailureType)
+    )
     message: str = attrs.field(validator=v.text(1, 5000))
     external_execution_id: str | None = attrs.field(
         default=None, validator=v.optional(v.text(1, 1500))
@@ -464,7 +544,7 @@ class AcknowledgeJobInput:
 class AcknowledgeJobOutput:
     """The job's status after the acknowledgement."""
 
-    status: JobStatus | None = None
+    status: JobStatus | None = attrs.field(default=None, converter=_to_optional_status)
 
 
 @attrs.frozen(kw_only=True)
@@ -480,7 +560,7 @@ class AcknowledgeThirdPartyJobInput:
 class AcknowledgeThirdPartyJobOutput:
     """The third-party job's status after the acknowledgement."""
 
-    status: JobStatus | None = None
+    status: JobStatus | None = attrs.field(default=None, converter=_to_optional_status)
 
 
 @attrs.frozen(kw_only=True)
@@ -587,14 +667,6 @@ class PutThirdPartyJobFailureResultInput:
 # --- custom action types -------------------------------------------------------
 
 
-class ActionConfigurationPropertyType(_OpenEnum):
-    """The type of a custom action's configuration property."""
-
-    STRING = "String"
-    NUMBER = "Number"
-    BOOLEAN = "Boolean"
-
-
 @attrs.frozen(kw_only=True)
 class ArtifactDetails:
     """How many input (or output) artifacts an action type takes, 0 to 5."""
@@ -626,7 +698,9 @@ class ActionConfigurationProperty:
     secret: bool
     queryable: bool | None = None
     description: str | None = None
-    type: ActionConfigurationPropertyType | None = None
+    type: ActionConfigurationPropertyType | None = attrs.field(
+        default=None, converter=_to_optional_property_type
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -780,7 +854,7 @@ class CreateCustomActionTypeInput:
     required, non-secret properties.
     """
 
-    category: ActionCategory = attrs.field(validator=_category)
+    category: ActionCategory = attrs.field(converter=_to_category, validator=_category)
     provider: str = attrs.field(validator=_provider)
     version: str = attrs.field(validator=_version)
     settings: ActionTypeSettings | None = attrs.field(
@@ -828,7 +902,7 @@ class CreateCustomActionTypeOutput:
 class DeleteCustomActionTypeInput:
     """Delete a version of a custom action type; it cannot be created again."""
 
-    category: ActionCategory = attrs.field(validator=_category)
+    category: ActionCategory = attrs.field(converter=_to_category, validator=_category)
     provider: str = attrs.field(validator=_provider)
     version: str = attrs.field(validator=_version)
 
@@ -838,7 +912,7 @@ class ListActionTypesInput:
     """List action types, optionally of one owner; ``next_token`` pages on."""
 
     action_owner_filter: ActionOwner | None = attrs.field(
-        default=None, validator=v.optional(_owner)
+        default=None, converter=_to_optional_owner, validator=v.optional(_owner)
     )
     next_token: str | None = attrs.field(
         default=None, validator=v.optional(v.text(1, 2048, quote=False))

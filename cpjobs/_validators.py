@@ -6,6 +6,7 @@ Messages quote a value only where the validator is told it is not secret.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -170,6 +171,22 @@ def boolean() -> Validator[bool]:
     return validate
 
 
+def number(min_value: float, *, above: bool = False) -> Validator[float]:
+    """An int or float of at least ``min_value`` (more than it, if ``above``)."""
+    limit = f"a number {'>' if above else '>='} {min_value}"
+
+    def validate(
+        instance: object, attribute: attrs.Attribute[float], value: float
+    ) -> None:
+        name = _field_name(instance, attribute)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidField(name, f"is {a_type(value)}", limit)
+        if not (value > min_value if above else value >= min_value):
+            raise InvalidField(name, f"is {value}", limit)
+
+    return validate
+
+
 def nested(cls: type[T], **fields: Validator[Any]) -> Validator[T]:
     """An instance of ``cls`` whose named fields pass their validators.
 
@@ -202,6 +219,23 @@ def nested(cls: type[T], **fields: Validator[Any]) -> Validator[T]:
     return validate
 
 
+def function(what: str, *, coroutine: bool | None = None) -> Validator[Any]:
+    """A callable; ``coroutine`` says whether it must (not) be an async function.
+
+    ``what`` says what is wanted, for the message.
+    """
+
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        name = _field_name(instance, attribute)
+        if not callable(value):
+            raise InvalidField(name, f"is {a_type(value)}", what)
+        if coroutine is not None and is_async_function(value) is not coroutine:
+            kind = "an async function" if not coroutine else "not an async function"
+            raise InvalidField(name, f"is {kind}", what)
+
+    return validate
+
+
 def each(validator: Validator[Any], *, max_entries: int) -> Validator[tuple[Any, ...]]:
     """A tuple of at most ``max_entries`` items, each passing ``validator``."""
 
@@ -227,3 +261,10 @@ def each(validator: Validator[Any], *, max_entries: int) -> Validator[tuple[Any,
                 ) from None
 
     return validate
+
+
+def is_async_function(value: object) -> bool:
+    """Whether calling ``value`` returns a coroutine: ``async def``, or its partial."""
+    return inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(
+        getattr(value, "__call__", None)  # noqa: B004  (an object with async __call__)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import string
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, get_args
 
 import attrs
@@ -126,7 +126,7 @@ def for_type(type_: Any) -> st.SearchStrategy[Any]:
     if type_ is bool:
         return st.booleans()
     if type_ is datetime:
-        return st.datetimes(timezones=st.just(timezone.utc))
+        return st.datetimes(timezones=st.just(UTC))
     if isinstance(type_, type) and issubclass(type_, enum.Enum):
         return enum_values(type_)
     return models(type_)

@@ -194,6 +194,41 @@ class TestCustomOperations:
         )
 
 
+class TestEnumsFromStrings:
+    async def test_action_type_id_from_strings_polls(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """An ActionTypeId written with strings polls the jobs of its type."""
+        typed_by_hand = cpjobs.ActionTypeId(
+            category="Build", owner="Custom", provider="ClientTest", version="1"
+        )
+        job_id = emulator.enqueue_job(BUILD)
+
+        output = await client.poll_for_jobs(action_type_id=typed_by_hand)
+
+        assert [job_id] == [job.id for job in output.jobs or ()]
+
+    async def test_action_type_methods_take_strings(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """Category and owner filter may be given as their string values."""
+        await client.create_custom_action_type(
+            category="Test",
+            provider="ClientLint",
+            version="1",
+            input_artifact_details=ARTIFACTS,
+            output_artifact_details=ARTIFACTS,
+        )
+
+        listed = await client.list_action_types(action_owner_filter="Custom")
+        await client.delete_custom_action_type(
+            category="Test", provider="ClientLint", version="1"
+        )
+
+        assert [LINT] == [t.id for t in listed.action_types]
+        assert [] == [t.id async for t in client.action_types()]
+
+
 class TestThirdPartyOperations:
     async def test_full_flow(
         self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator

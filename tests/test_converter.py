@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -209,7 +209,7 @@ class TestStructure:
     @pytest.mark.parametrize(
         "wire",
         [
-            datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+            datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
             "2026-01-02T03:04:05Z",
             "2026-01-02T03:04:05",
             1767323045,
@@ -222,7 +222,7 @@ class TestStructure:
             cpjobs.CurrentRevision,
         )
 
-        assert datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc) == revision.created
+        assert datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC) == revision.created
 
     def test_structuring_a_request_validates_it(self) -> None:
         """Request shapes keep their validation when structured."""

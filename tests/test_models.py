@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import copy
+import enum
 import pickle
-from typing import Any
+from typing import Any, get_args
 
 import attrs
 import botocore.session
 import pytest
 from botocore import xform_name
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cpjobs
-from strategies import ENUMS, MODELS
+from strategies import ENUMS, MODELS, models
 
 SERVICE = botocore.session.get_session().get_service_model("codepipeline")
 BUILD = cpjobs.ActionTypeId(
@@ -206,9 +209,7 @@ LIMIT_CASES = [
     (
         "ActionTypeId.category",
         "instance of ActionCategory",
-        lambda: cpjobs.PollForJobsInput(
-            action_type_id=attrs.evolve(BUILD, category="Build")
-        ),
+        lambda: cpjobs.PollForJobsInput(action_type_id=attrs.evolve(BUILD, category=3)),
     ),
     (
         "PutJobFailureResultInput.failure_details",
@@ -494,6 +495,74 @@ ACTION_TYPE_LIMIT_CASES = [
         lambda: cpjobs.ListActionTypesInput(region_filter="eu"),
     ),
 ]
+
+
+def enum_fields() -> list[tuple[type[Any], str, type[Any]]]:
+    """Every (model, field, enum) where the field holds an enum member."""
+    found = []
+    for cls in MODELS:
+        for field in attrs.fields(cls):
+            args = get_args(field.type) or (field.type,)
+            found.extend(
+                (cls, field.name, arg)
+                for arg in args
+                if isinstance(arg, type) and issubclass(arg, enum.Enum)
+            )
+    return found
+
+
+class TestEnumsFromStrings:
+    def test_action_type_id_from_strings_holds_members(self) -> None:
+        """ActionTypeId built from strings holds the members, as users write it."""
+        lint = cpjobs.ActionTypeId(
+            category="Test", owner="Custom", provider="Lint", version="1"
+        )
+
+        assert (cpjobs.ActionCategory.TEST, cpjobs.ActionOwner.CUSTOM) == (
+            lint.category,
+            lint.owner,
+        )
+        assert lint.category is cpjobs.ActionCategory.TEST
+
+    def test_unknown_string_becomes_a_pseudo_member(self) -> None:
+        """A string the enum does not know is kept as its open pseudo-member."""
+        action = cpjobs.ActionTypeId(
+            category="Quantum", owner="Custom", provider="Q", version="1"
+        )
+
+        assert (cpjobs.ActionCategory, "Quantum", False) == (
+            type(action.category),
+            action.category.value,
+            action.category.is_known,
+        )
+
+    @pytest.mark.parametrize(
+        ("cls", "name", "enum_type"),
+        enum_fields(),
+        ids=lambda item: getattr(item, "__name__", item),
+    )
+    @settings(max_examples=5, deadline=None)
+    @given(data=st.data())
+    def test_every_enum_field_takes_a_string(
+        self, cls: type[Any], name: str, enum_type: type[Any], data: st.DataObject
+    ) -> None:
+        """Each enum-typed field of each model takes the string value of a member."""
+        member = data.draw(st.sampled_from(list(enum_type)))
+        model = data.draw(models(cls))
+
+        changed = attrs.evolve(model, **{name: member.value})
+
+        assert (member, type(member)) == (
+            getattr(changed, name),
+            type(getattr(changed, name)),
+        )
+
+    def test_non_string_is_refused_naming_the_field(self) -> None:
+        """A value that is neither a member nor a string is refused by name."""
+        with pytest.raises(cpjobs.InvalidField) as caught:
+            cpjobs.FailureDetails(type=3, message="no")  # type: ignore[arg-type]
+
+        assert "FailureDetails.type" == caught.value.field
 
 
 class TestValidation:

@@ -9,7 +9,27 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from ._emulator import CodePipelineEmulator
+from ._emulator import CodePipelineEmulator, check_region
+
+
+def _port(text: str) -> int:
+    """A TCP port, or 0 for any free one."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: use 1 to 65535, or 0 for any free port"
+        )
+    return port
+
+
+def _region(text: str) -> str:
+    try:
+        return check_region(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,9 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve until Ctrl-C or SIGTERM")
     serve.add_argument(
-        "--port", type=int, default=0, help="0 (default) picks a free port"
+        "--port", type=_port, default=0, help="1-65535; 0 (default) picks a free one"
     )
-    serve.add_argument("--region", default="us-east-1")
+    serve.add_argument("--region", type=_region, default="us-east-1")
     args = parser.parse_args(argv)
 
     stop = threading.Event()

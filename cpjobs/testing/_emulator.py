@@ -21,7 +21,10 @@ Only the three names taken from ``moto.moto_server.werkzeug_app``:
 ``DomainDispatcherApplication`` and ``create_backend_app`` (there throughout
 moto 5; tested with 5.0.20 and 5.2.5) and ``MotoRequestHandler`` (moto 5.2;
 werkzeug's own handler is used without it). Moving or renaming them breaks
-``serve()``; nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
+``serve()``. ``moto.core.base_backend.AccountSpecificBackend.get_session`` is
+called once at start so that moto's botocore session is built without the
+user's AWS profile (`cpjobs.testing._sessions`); without it, nothing is done.
+Nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
 middleware answers them first. Artifacts go through moto's S3 and KMS over
 HTTP with boto3, like any client. In front of moto's S3 sits
 `cpjobs.testing._artifacts.ArtifactGuard`: requests to the artifact bucket
@@ -39,6 +42,7 @@ import contextlib
 import functools
 import hashlib
 import importlib
+import re
 import socket
 import threading
 import time
@@ -48,19 +52,39 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from typing_extensions import Self
 
-from .._models import ActionOwner, ActionTypeId, JobStatus
+from .._errors import InvalidField
+from .._models import (
+    ActionConfiguration,
+    ActionContext,
+    ActionOwner,
+    ActionTypeId,
+    Artifact,
+    ArtifactLocation,
+    ArtifactLocationType,
+    EncryptionKey,
+    EncryptionKeyType,
+    JobData,
+    JobStatus,
+    PipelineContext,
+    S3ArtifactLocation,
+    StageContext,
+)
 from ._artifacts import ArtifactAccess, ArtifactGuard
 from ._http import TARGET_PREFIX, Faults, JobsMiddleware
+from ._job_requests import JobRequest, checked, checked_registration
 from ._records import JobRecord
 from ._service import ACCOUNT_ID, JobService, ServiceFault
+from ._sessions import isolated_session_vars, prepare_moto_session
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
     from werkzeug.serving import WSGIRequestHandler
 
-__all__ = ["CodePipelineEmulator"]
+__all__ = ["CodePipelineEmulator", "check_region"]
 
 _HOST: Final = "127.0.0.1"
+#: AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ...
+_REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
 #: How long `reset` waits for the calls being answered to end.
 _RESET_WAIT: Final = 10.0
 _FINAL: Final = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT})
@@ -168,7 +192,7 @@ class CodePipelineEmulator:
         clock: Callable[[], float] | None = None,
         strict_artifact_bucket: bool = True,
     ) -> None:
-        self._region = region
+        self._region = check_region(region)
         self._base_clock = clock or time.monotonic
         self._offset = 0.0
         self._clock_lock = threading.Lock()
@@ -236,6 +260,7 @@ class CodePipelineEmulator:
             await asyncio.to_thread(emulator._stop)
 
     def _start(self, port: int) -> None:
+        prepare_moto_session()
         app = self._app = JobsMiddleware(
             self._service, self._faults, ArtifactGuard(self._access, _moto_app())
         )
@@ -353,9 +378,22 @@ class CodePipelineEmulator:
 
     # --- action types and jobs ---------------------------------------------------
 
-    def register_action_type(self, action_type_id: ActionTypeId) -> None:
-        """Register an action type of any owner, so polls for it find it."""
-        self._service.register(action_type_id)
+    def register_action_type(
+        self, action_type_id: ActionTypeId, *, queryable_property: str | None = None
+    ) -> None:
+        """Register an action type of any owner, so polls for it find it.
+
+        Args:
+            queryable_property: The name of a configuration property polls
+                must filter on with ``queryParam`` (required, not secret),
+                as CreateCustomActionType would declare it. Without one, a
+                poll with a ``queryParam`` is ValidationException.
+
+        Raises:
+            ValueError: If the type is registered with another definition.
+        """
+        checked_registration(action_type_id, queryable_property)
+        self._service.register(action_type_id, queryable_property=queryable_property)
 
     def enqueue_job(
         self,
@@ -387,13 +425,14 @@ class CodePipelineEmulator:
             stage_name: The stage; the action's category by default.
             action_name: The action; the provider by default.
             pipeline_execution_id: The execution; a new UUID by default.
+
+        Raises:
+            cpjobs.InvalidField: If an argument is not what a pipeline could
+                hold; the field names the argument. Nothing is queued.
         """
-        if action_type_id.owner is not ActionOwner.CUSTOM:
-            raise ValueError(
-                "enqueue_job is for Custom actions: use enqueue_third_party_job"
-            )
-        data = self._job_data(
-            action_type_id,
+        request = checked(
+            "enqueue_job",
+            action_type_id=action_type_id,
             configuration=configuration,
             input_artifacts=input_artifacts,
             output_artifacts=output_artifacts,
@@ -404,7 +443,11 @@ class CodePipelineEmulator:
             action_name=action_name,
             pipeline_execution_id=pipeline_execution_id,
         )
-        return self._service.enqueue(action_type_id, data)
+        if action_type_id.owner is not ActionOwner.CUSTOM:
+            raise ValueError(
+                "enqueue_job is for Custom actions: use enqueue_third_party_job"
+            )
+        return self._service.enqueue(self._job_data("enqueue_job", request))
 
     def enqueue_third_party_job(
         self,
@@ -423,15 +466,14 @@ class CodePipelineEmulator:
     ) -> tuple[str, str, str]:
         """Queue a job for a third-party action; return job id, client id, client token.
 
-        Jobs for the same ``client_id`` share its client token; a new client
-        (the default) gets a new id and token. Other arguments as for `enqueue_job`.
+        Jobs for the same ``client_id`` (a UUID) share its client token; a
+        new client (the default) gets a new id and token. Other arguments as
+        for `enqueue_job`.
         """
-        if action_type_id.owner is not ActionOwner.THIRD_PARTY:
-            raise ValueError("enqueue_third_party_job is for ThirdParty actions")
-        client_id = client_id or str(uuid.uuid4())
-        client_token = self._service.client_token(client_id) or str(uuid.uuid4())
-        data = self._job_data(
-            action_type_id,
+        request = checked(
+            "enqueue_third_party_job",
+            action_type_id=action_type_id,
+            client_id=client_id,
             configuration=configuration,
             input_artifacts=input_artifacts,
             output_artifacts=output_artifacts,
@@ -442,9 +484,12 @@ class CodePipelineEmulator:
             action_name=action_name,
             pipeline_execution_id=pipeline_execution_id,
         )
-        job_id = self._service.enqueue(
-            action_type_id, data, client=(client_id, client_token)
-        )
+        if action_type_id.owner is not ActionOwner.THIRD_PARTY:
+            raise ValueError("enqueue_third_party_job is for ThirdParty actions")
+        data = self._job_data("enqueue_third_party_job", request)
+        client_id = client_id or str(uuid.uuid4())
+        client_token = self._service.client_token(client_id)
+        job_id = self._service.enqueue(data, client_id=client_id)
         return job_id, client_id, client_token
 
     def job(self, job_id: str) -> JobRecord:
@@ -534,8 +579,12 @@ class CodePipelineEmulator:
         with self._aws_lock:
             if service not in self._clients:
                 boto3 = importlib.import_module("boto3")
+                botocore_session = importlib.import_module("botocore.session")
                 # The owner's key passes the artifact bucket's rules.
                 session = boto3.session.Session(
+                    botocore_session=botocore_session.Session(
+                        session_vars=isolated_session_vars()
+                    ),
                     aws_access_key_id=self._access.owner_key_id,
                     aws_secret_access_key="testing",
                     region_name=self._region,
@@ -567,77 +616,98 @@ class CodePipelineEmulator:
                 self._kms_key_arn = str(key["KeyMetadata"]["Arn"])
             return self._kms_key_arn
 
-    def _job_data(
-        self,
-        action_type_id: ActionTypeId,
-        *,
-        configuration: Mapping[str, str] | None,
-        input_artifacts: Mapping[str, bytes] | None,
-        output_artifacts: Sequence[str],
-        continuation_token: str | None,
-        encryption_key: bool,
-        pipeline_name: str,
-        stage_name: str | None,
-        action_name: str | None,
-        pipeline_execution_id: str | None,
-    ) -> dict[str, Any]:
+    def _job_data(self, method: str, request: JobRequest) -> JobData:
+        """Check the configuration, put the inputs in S3; return the job's data."""
+        configuration = request.configuration or {}
+        problem = self._service.configuration_problem(
+            request.action_type_id, configuration
+        )
+        if problem is not None:
+            raise InvalidField(
+                f"{method}.configuration", problem, "what the action type declares"
+            )
         key_arn = None
-        if input_artifacts or output_artifacts or encryption_key:
-            key_arn = self._artifact_store(encryption_key)
+        if (
+            request.input_artifacts
+            or request.output_artifacts
+            or request.encryption_key
+        ):
+            key_arn = self._artifact_store(request.encryption_key)
+        pipeline = request.pipeline_name
+        action_type_id = request.action_type_id
+        return JobData(
+            action_type_id=action_type_id,
+            action_configuration=ActionConfiguration(configuration=configuration),
+            pipeline_context=PipelineContext(
+                pipeline_name=pipeline,
+                stage=StageContext(
+                    name=request.stage_name or action_type_id.category.value
+                ),
+                action=ActionContext(
+                    name=request.action_name or action_type_id.provider,
+                    action_execution_id=str(uuid.uuid4()),
+                ),
+                pipeline_arn=(
+                    f"arn:aws:codepipeline:{self._region}:{ACCOUNT_ID}:{pipeline}"
+                ),
+                pipeline_execution_id=(
+                    request.pipeline_execution_id or str(uuid.uuid4())
+                ),
+            ),
+            input_artifacts=tuple(
+                self._put_input(pipeline, name, bytes(content), key_arn)
+                for name, content in (request.input_artifacts or {}).items()
+            ),
+            output_artifacts=tuple(
+                Artifact(name=name, location=self._location(pipeline, name))
+                for name in request.output_artifacts
+            ),
+            continuation_token=request.continuation_token,
+            encryption_key=(
+                None
+                if key_arn is None
+                else EncryptionKey(id=key_arn, type=EncryptionKeyType.KMS)
+            ),
+        )
+
+    def _location(self, pipeline: str, name: str) -> ArtifactLocation:
+        """A new key in the artifact bucket, without an extension, as CodePipeline's."""
+        return ArtifactLocation(
+            type=ArtifactLocationType.S3,
+            s3_location=S3ArtifactLocation(
+                bucket_name=self.artifact_bucket,
+                object_key=f"{pipeline}/{name}/{uuid.uuid4().hex[:12]}",
+            ),
+        )
+
+    def _put_input(
+        self, pipeline: str, name: str, content: bytes, key_arn: str | None
+    ) -> Artifact:
+        location = self._location(pipeline, name)
+        assert location.s3_location is not None
         encryption: dict[str, str] = (
             {}
             if key_arn is None
             else {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_arn}
         )
+        self._client("s3").put_object(
+            Bucket=self.artifact_bucket,
+            Key=location.s3_location.object_key,
+            Body=content,
+            **encryption,
+        )
+        revision = hashlib.sha1(content, usedforsecurity=False).hexdigest()
+        return Artifact(name=name, revision=revision, location=location)
 
-        def location(name: str) -> dict[str, Any]:
-            key = f"{pipeline_name}/{name}/{uuid.uuid4().hex[:12]}"
-            return {
-                "type": "S3",
-                "s3Location": {"bucketName": self.artifact_bucket, "objectKey": key},
-            }
 
-        inputs: list[dict[str, Any]] = []
-        for name, content in (input_artifacts or {}).items():
-            where = location(name)
-            self._client("s3").put_object(
-                Bucket=self.artifact_bucket,
-                Key=where["s3Location"]["objectKey"],
-                Body=content,
-                **encryption,
-            )
-            revision = hashlib.sha1(content, usedforsecurity=False).hexdigest()
-            inputs.append({"name": name, "revision": revision, "location": where})
-        data: dict[str, Any] = {
-            "actionTypeId": {
-                "category": action_type_id.category.value,
-                "owner": action_type_id.owner.value,
-                "provider": action_type_id.provider,
-                "version": action_type_id.version,
-            },
-            "actionConfiguration": {"configuration": dict(configuration or {})},
-            "pipelineContext": {
-                "pipelineName": pipeline_name,
-                "stage": {"name": stage_name or action_type_id.category.value},
-                "action": {
-                    "name": action_name or action_type_id.provider,
-                    "actionExecutionId": str(uuid.uuid4()),
-                },
-                "pipelineArn": (
-                    f"arn:aws:codepipeline:{self._region}:{ACCOUNT_ID}:{pipeline_name}"
-                ),
-                "pipelineExecutionId": pipeline_execution_id or str(uuid.uuid4()),
-            },
-            "inputArtifacts": inputs,
-            "outputArtifacts": [
-                {"name": name, "location": location(name)} for name in output_artifacts
-            ],
-        }
-        if continuation_token is not None:
-            data["continuationToken"] = continuation_token
-        if key_arn is not None:
-            data["encryptionKey"] = {"id": key_arn, "type": "KMS"}
-        return data
+def check_region(region: str) -> str:
+    """Return ``region`` if it is shaped like an AWS region name; else ValueError."""
+    given: object = region  # untyped callers may pass anything
+    if not isinstance(given, str) or _REGION.fullmatch(given) is None:
+        raise ValueError(
+            f"{region!r} is not a region name such as us-east-1 or eu-central-2"
+        )
+    return region
 
 
 def _operation(operation: str) -> str:

@@ -54,14 +54,23 @@ def emulator(
 
 @_async_fixture
 async def jobs_client(emulator: CodePipelineEmulator) -> AsyncIterator[JobsClient]:
-    """Yield a `cpjobs.JobsClient` talking to the emulator."""
-    from cpjobs import JobsClient
+    """Yield a `cpjobs.JobsClient` talking to the emulator.
 
+    Its session reads nothing of the user's AWS configuration (profile,
+    files, environment variables): the test runs the same in any shell.
+    """
+    from aiobotocore.session import AioSession
+
+    from cpjobs import JobsClient
+    from cpjobs.testing._sessions import isolated_session_vars
+
+    session = AioSession(session_vars=isolated_session_vars())
     # aiobotocore's config and session types are untyped in JobsClient.create.
     async with JobsClient.create(  # pyright: ignore[reportUnknownMemberType]
         region_name=emulator.region,
         endpoint_url=emulator.endpoint_url,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
+        session=session,
     ) as client:
         yield client

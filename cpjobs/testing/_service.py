@@ -3,6 +3,10 @@
 `JobService` knows nothing of HTTP: it takes an operation's request as the
 JSON protocol's dict and returns the response dict, or raises `ServiceFault`
 with the error code and HTTP status the real service would answer with.
+Inside, everything is a cpjobs model: requests are structured into their
+``*Input`` models (whose validators hold the service's limits), jobs keep
+their `JobData`, and answers are unstructured from the ``*Output`` models by
+`cpjobs.converter`.
 
 A job moves Queued -> Dispatched (a poll hands it out with a fresh nonce) ->
 InProgress (acknowledged with that nonce) -> Succeeded or Failed. Time is read
@@ -14,31 +18,62 @@ as TimedOut.
 
 from __future__ import annotations
 
+import enum
 import re
 import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timezone
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar
 
 import attrs
 
-from .._converter import converter
+from .._converter import wire_name
 from .._errors import InvalidField
-from .._mapping import freeze
 from .._models import (
-    ActionCategory,
+    AcknowledgeJobInput,
+    AcknowledgeJobOutput,
+    AcknowledgeThirdPartyJobInput,
+    AcknowledgeThirdPartyJobOutput,
     ActionConfiguration,
     ActionOwner,
     ActionTypeId,
-    CurrentRevision,
-    ExecutionDetails,
+    Artifact,
     FailureDetails,
-    FailureType,
+    GetJobDetailsInput,
+    GetJobDetailsOutput,
+    GetThirdPartyJobDetailsInput,
+    GetThirdPartyJobDetailsOutput,
+    Job,
     JobData,
+    JobDetails,
     JobStatus,
     PipelineContext,
+    PollForJobsInput,
+    PollForJobsOutput,
+    PollForThirdPartyJobsInput,
+    PollForThirdPartyJobsOutput,
+    PutJobFailureResultInput,
+    PutJobSuccessResultInput,
+    PutThirdPartyJobFailureResultInput,
+    PutThirdPartyJobSuccessResultInput,
+    ThirdPartyJob,
+    ThirdPartyJobData,
+    ThirdPartyJobDetails,
+)
+from ._action_types import (
+    ActionType,
+    ActionTypeRuleError,
+    ActionTypes,
+    CreateCustomActionTypeInput,
+    CreateCustomActionTypeOutput,
+    DeleteCustomActionTypeInput,
+    ListActionTypesOutput,
+    configuration_problem,
+    custom_action_type,
+    default_action_type,
+    describe,
+    make_wire_converter,
 )
 from ._artifacts import ArtifactAccess
 from ._records import JobRecord, JobSuccess
@@ -62,14 +97,19 @@ DEFAULT_JOB_TIMEOUT: Final = 3600.0
 #: UTF-8 bytes of every key and value (122,880 bytes, as its user guide says).
 OUTPUT_VARIABLES_MAX_BYTES: Final = 122_880
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_NAME = re.compile(r"[0-9A-Za-z_-]+")
-_QUERY_VALUE = re.compile(r"[a-zA-Z0-9_-]+")
-_OUTPUT_VARIABLE_KEY = re.compile(r"[A-Za-z0-9@\-_]+")
+#: The service model's JobId: custom jobs' ids are UUIDs.
+_JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: The messages of the converter's own errors, to say them the service's way.
+_MISSING_MEMBER = re.compile(r"(\w+): required member '(\w+)' is missing")
+_WRONG_TYPE = re.compile(r"([\w.]+): expected (.+), got \w+")
+_IDENTIFIER = re.compile(r"[a-z_]+")
+
+#: Structures requests and unstructures answers (action types have booleans).
+converter: Final = make_wire_converter()
 
 Params = Mapping[str, Any]
 Response = dict[str, Any]
-ActionTypeKey = tuple[str, str, str, str]
+T = TypeVar("T")
 
 
 class ServiceFault(Exception):
@@ -82,212 +122,117 @@ class ServiceFault(Exception):
         super().__init__(f"{code}: {message}")
 
 
+# --- requests -------------------------------------------------------------------
+
+
 def _validation(message: str) -> ServiceFault:
     return ServiceFault("ValidationException", message)
 
 
-def _key(action_type_id: ActionTypeId) -> ActionTypeKey:
-    return (
-        action_type_id.category.value,
-        action_type_id.owner.value,
-        action_type_id.provider,
-        action_type_id.version,
+def _constraint(path: str, constraint: str) -> ServiceFault:
+    """A ValidationException worded as the service words it."""
+    return _validation(
+        f"1 validation error detected: Value at '{path}' failed to satisfy "
+        f"constraint: {constraint}"
     )
 
 
-# --- request parsing ---------------------------------------------------------
+def _wire_path(field: str) -> str:
+    """``PollForJobsInput.query_param['k']`` -> ``queryParam['k']``.
+
+    Nested models (``ActionTypeId.provider``) keep their member name as a
+    prefix (``actionTypeId.provider``).
+    """
+    owner, dot, member = field.partition(".")
+    if not dot:
+        return field
+    match = _IDENTIFIER.match(member)
+    if match is not None:
+        member = wire_name(match.group()) + member[match.end() :]
+    if owner.endswith("Input") or not owner:
+        return member
+    return f"{owner[:1].lower()}{owner[1:]}.{member}"
 
 
-def _string(
-    params: Params,
-    name: str,
-    *,
-    required: bool = True,
-    min_len: int = 1,
-    max_len: int | None = None,
-    pattern: re.Pattern[str] | None = None,
-) -> str | None:
-    value = params.get(name)
-    if value is None:
-        if required:
-            raise _validation(f"Value null at '{name}' failed to satisfy constraint")
-        return None
-    if not isinstance(value, str):
-        raise _validation(f"Value at '{name}' must be a string")
-    if len(value) < min_len or (max_len is not None and len(value) > max_len):
-        limit = f"{min_len} to {max_len}" if max_len is not None else f">= {min_len}"
-        raise _validation(f"Value at '{name}' must have length {limit}")
-    if pattern is not None and pattern.fullmatch(value) is None:
-        raise _validation(f"Value at '{name}' must match pattern {pattern.pattern}")
-    return value
-
-
-def _required(params: Params, name: str, **limits: Any) -> str:
-    value = _string(params, name, **limits)
-    assert value is not None
-    return value
-
-
-def _job_id(params: Params, name: str = "jobId") -> str:
-    return _required(params, name, pattern=_UUID)
-
-
-def _structure(params: Params, name: str, *, required: bool = False) -> Params | None:
-    value = params.get(name)
-    if value is None:
-        if required:
-            raise _validation(f"Value null at '{name}' failed to satisfy constraint")
-        return None
-    if not isinstance(value, dict):
-        raise _validation(f"Value at '{name}' must be a structure")
-    return cast("Params", value)
-
-
-def _string_map(params: Params, name: str) -> dict[str, str] | None:
-    value = _structure(params, name)
-    if value is None:
-        return None
-    if not all(isinstance(v, str) for v in value.values()):
-        raise _validation(f"Value at '{name}' must map strings to strings")
-    return dict(value)
-
-
-def _action_type_id(
-    params: Params, *, owner: ActionOwner | None = None
-) -> ActionTypeId:
-    """Parse an action type id from its wire members (``params`` holds them)."""
-    category = ActionCategory(_required(params, "category"))
-    if not category.is_known:
-        raise _validation(f"Invalid action category: {category.value}")
-    owner_value = ActionOwner(
-        owner.value if owner is not None else _required(params, "owner")
-    )
-    if not owner_value.is_known:
-        raise _validation(f"Invalid action owner: {owner_value.value}")
-    return ActionTypeId(
-        category=category,
-        owner=owner_value,
-        provider=_required(params, "provider", max_len=35, pattern=_NAME),
-        version=_required(params, "version", max_len=9, pattern=_NAME),
-    )
-
-
-def _max_batch_size(params: Params) -> int:
-    value = params.get("maxBatchSize", 1)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _validation("Value at 'maxBatchSize' must be an integer >= 1")
-    return value
-
-
-def _query_param(params: Params) -> dict[str, str]:
-    query = _string_map(params, "queryParam") or {}
-    if len(query) > 1:
-        raise _validation("Value at 'queryParam' must have at most 1 entry")
-    for key, value in query.items():
-        if not 1 <= len(key) <= 50:
-            raise _validation("Keys of 'queryParam' must have length 1 to 50")
-        if not 1 <= len(value) <= 50 or _QUERY_VALUE.fullmatch(value) is None:
-            raise _validation(
-                "Values of 'queryParam' must be 1 to 50 characters of [a-zA-Z0-9_-]"
-            )
-    return query
-
-
-def _built(build: Callable[[], Any]) -> Any:
-    """Build a cpjobs model from wire values; its limits become ValidationException."""
+def _request(params: Params, cls: type[T]) -> T:
+    """Structure a request into its model; broken limits are ValidationException."""
     try:
-        return build()
+        return converter.structure(params, cls)
     except InvalidField as error:
-        raise _validation(str(error)) from None
-    except (KeyError, TypeError, ValueError) as error:
-        raise _validation(f"Invalid value: {error}") from None
-
-
-def _current_revision(params: Params) -> CurrentRevision | None:
-    wire = _structure(params, "currentRevision")
-    if wire is None:
-        return None
-    created = wire.get("created")
-    if created is not None and (
-        isinstance(created, bool) or not isinstance(created, (int, float))
-    ):
-        raise _validation("Value at 'currentRevision.created' must be a timestamp")
-    revision: CurrentRevision = _built(
-        lambda: CurrentRevision(
-            revision=wire["revision"],
-            change_identifier=wire["changeIdentifier"],
-            created=None
-            if created is None
-            else datetime.fromtimestamp(created, tz=timezone.utc),
-            revision_summary=wire.get("revisionSummary"),
-        )
-    )
-    return revision
-
-
-def _execution_details(params: Params) -> ExecutionDetails | None:
-    wire = _structure(params, "executionDetails")
-    if wire is None:
-        return None
-    details: ExecutionDetails = _built(
-        lambda: ExecutionDetails(
-            summary=wire.get("summary"),
-            external_execution_id=wire.get("externalExecutionId"),
-            percent_complete=wire.get("percentComplete"),
-        )
-    )
-    return details
-
-
-def _failure_details(params: Params) -> FailureDetails:
-    wire = _structure(params, "failureDetails", required=True)
-    assert wire is not None
-    failure_type = FailureType(_required(wire, "type"))
-    if not failure_type.is_known:
-        raise _validation(f"Invalid failure type: {failure_type.value}")
-    details: FailureDetails = _built(
-        lambda: FailureDetails(
-            type=failure_type,
-            message=wire["message"],
-            external_execution_id=wire.get("externalExecutionId"),
-        )
-    )
-    return details
-
-
-def _third_party_ids(params: Params) -> tuple[str, str]:
-    job_id = _required(params, "jobId", max_len=512)
-    return job_id, _required(params, "clientToken", max_len=256)
-
-
-def _output_variables(params: Params) -> dict[str, str] | None:
-    variables = _string_map(params, "outputVariables")
-    for key in variables or {}:
-        if _OUTPUT_VARIABLE_KEY.fullmatch(key) is None:
-            pattern = _OUTPUT_VARIABLE_KEY.pattern
-            raise _validation(f"Keys of 'outputVariables' must match {pattern}")
-    return variables
-
-
-def _success(params: Params, *, with_output_variables: bool) -> JobSuccess:
-    output_variables = _output_variables(params) if with_output_variables else None
-    continuation_token = _string(
-        params, "continuationToken", required=False, max_len=2048
-    )
-    if output_variables is not None and continuation_token is not None:
+        raise _constraint(
+            _wire_path(error.field), f"{error.limit} ({error.problem})"
+        ) from None
+    except KeyError as error:
+        missing = _MISSING_MEMBER.search(str(error))
+        path = "a required member" if missing is None else missing.group(2)
+        if missing is not None and not missing.group(1).endswith("Input"):
+            path = _wire_path(f"{missing.group(1)}.{path}")
         raise _validation(
-            "outputVariables can only be sent without a continuationToken"
+            f"1 validation error detected: Value null at '{path}' failed to "
+            "satisfy constraint: Member must not be null"
+        ) from None
+    except (TypeError, ValueError) as error:
+        wrong = _WRONG_TYPE.search(str(error))
+        if wrong is None:
+            raise _validation(f"1 validation error detected: {error}") from None
+        raise _constraint(
+            _wire_path(wrong.group(1)), f"Member must be {wrong.group(2)}"
+        ) from None
+
+
+def _wire(model: object) -> Response:
+    """The JSON protocol's dict of a response model."""
+    wire: Response = converter.unstructure(model)
+    return wire
+
+
+def _known(value: enum.Enum, path: str, enum_type: type[enum.Enum]) -> None:
+    """Refuse a value the service's enum does not have."""
+    if value.name == "UNKNOWN":
+        members = ", ".join(str(member.value) for member in enum_type)
+        raise _constraint(path, f"Member must satisfy enum value set: [{members}]")
+
+
+def _checked_action_type_id(action_type_id: ActionTypeId, path: str) -> ActionTypeId:
+    """Check an action type id against the service's limits and enums."""
+    _request({"actionTypeId": converter.unstructure(action_type_id)}, PollForJobsInput)
+    _known(action_type_id.category, f"{path}.category", type(action_type_id.category))
+    _known(action_type_id.owner, f"{path}.owner", type(action_type_id.owner))
+    return action_type_id
+
+
+def _custom_job_id(job_id: str) -> str:
+    if _JOB_ID.fullmatch(job_id) is None:
+        raise _constraint(
+            "jobId",
+            f"Member must satisfy regular expression pattern: {_JOB_ID.pattern}",
         )
+    return job_id
+
+
+def _success(
+    request: PutJobSuccessResultInput | PutThirdPartyJobSuccessResultInput,
+) -> JobSuccess:
+    variables = getattr(request, "output_variables", None)
     return JobSuccess(
-        execution_details=_execution_details(params),
-        current_revision=_current_revision(params),
-        output_variables=freeze(output_variables),
-        continuation_token=continuation_token,
+        execution_details=request.execution_details,
+        current_revision=request.current_revision,
+        output_variables=variables,
+        continuation_token=request.continuation_token,
     )
 
 
-def _object_keys(artifacts: list[dict[str, Any]]) -> list[str]:
-    return [artifact["location"]["s3Location"]["objectKey"] for artifact in artifacts]
+def _failure(failure_details: FailureDetails) -> FailureDetails:
+    _known(failure_details.type, "failureDetails.type", type(failure_details.type))
+    return failure_details
+
+
+def _object_keys(artifacts: tuple[Artifact, ...] | None) -> list[str]:
+    return [
+        artifact.location.s3_location.object_key
+        for artifact in artifacts or ()
+        if artifact.location is not None and artifact.location.s3_location is not None
+    ]
 
 
 # --- state -------------------------------------------------------------------
@@ -296,9 +241,8 @@ def _object_keys(artifacts: list[dict[str, Any]]) -> list[str]:
 @attrs.define(kw_only=True)
 class _Job:
     id: str
-    action_type_id: ActionTypeId
-    # The wire form of the job's data: configuration and credentials inside.
-    data: dict[str, Any] = attrs.field(repr=False)
+    # What the job carries (no credentials: each answer gets fresh ones).
+    data: JobData = attrs.field(repr=False)
     client_id: str | None
     status: JobStatus = JobStatus.QUEUED
     nonce: str | None = None
@@ -309,9 +253,18 @@ class _Job:
     success: JobSuccess | None = None
     failure_details: FailureDetails | None = None
 
+    @property
+    def action_type_id(self) -> ActionTypeId:
+        assert self.data.action_type_id is not None
+        return self.data.action_type_id
+
+    @property
+    def configuration(self) -> Mapping[str, str]:
+        configuration = self.data.action_configuration or ActionConfiguration()
+        return configuration.configuration or {}
+
     def record(self) -> JobRecord:
-        data = converter.structure(self.data, JobData)
-        configuration = data.action_configuration or ActionConfiguration()
+        data = self.data
         return JobRecord(
             id=self.id,
             action_type_id=self.action_type_id,
@@ -319,7 +272,7 @@ class _Job:
             nonce=self.nonce,
             dispatch_count=self.dispatch_count,
             account_id=ACCOUNT_ID,
-            configuration=configuration.configuration or {},
+            configuration=self.configuration,
             pipeline_context=data.pipeline_context or PipelineContext(),
             input_artifacts=data.input_artifacts or (),
             output_artifacts=data.output_artifacts or (),
@@ -331,12 +284,6 @@ class _Job:
             success=self.success,
             failure_details=self.failure_details,
         )
-
-
-@attrs.define(kw_only=True)
-class _ActionType:
-    id: ActionTypeId
-    wire: dict[str, Any]
 
 
 class JobService:
@@ -368,7 +315,7 @@ class JobService:
         }
         self.dispatch_timeout = DEFAULT_DISPATCH_TIMEOUT
         self.job_timeout = DEFAULT_JOB_TIMEOUT
-        self._action_types: dict[ActionTypeKey, _ActionType] = {}
+        self._action_types = ActionTypes()
         self._jobs: dict[str, _Job] = {}
         self._client_tokens: dict[str, str] = {}
 
@@ -395,28 +342,44 @@ class JobService:
             self.dispatch_timeout = DEFAULT_DISPATCH_TIMEOUT
             self.job_timeout = DEFAULT_JOB_TIMEOUT
 
-    def register(self, action_type_id: ActionTypeId) -> None:
-        """Register an action type (of any owner) if it is not yet."""
-        with self._lock:
-            self._register(action_type_id)
+    def register(
+        self, action_type_id: ActionTypeId, *, queryable_property: str | None = None
+    ) -> None:
+        """Register an action type (of any owner).
 
-    def enqueue(
-        self,
-        action_type_id: ActionTypeId,
-        data: dict[str, Any],
-        *,
-        client: tuple[str, str] | None = None,
-    ) -> str:
-        """Queue a job with ``data`` (the wire JobData, without credentials)."""
+        Raises:
+            ValueError: If it is registered with another definition.
+        """
+        action_type = default_action_type(
+            action_type_id, queryable_property=queryable_property
+        )
         with self._lock:
-            self._register(action_type_id)
-            client_id = None
-            if client is not None:
-                client_id, client_token = client
-                self._client_tokens[client_id] = client_token
+            if self._action_types.ensure(action_type) != action_type:
+                raise ValueError(
+                    f"register_action_type: {describe(action_type_id)} is "
+                    "registered with another definition"
+                )
+
+    def configuration_problem(
+        self, action_type_id: ActionTypeId, configuration: Mapping[str, str]
+    ) -> str | None:
+        """What a job's configuration lacks for its registered type, if anything."""
+        with self._lock:
+            action_type = self._action_types.get(action_type_id)
+        if action_type is None:
+            return None
+        return configuration_problem(action_type, configuration)
+
+    def enqueue(self, data: JobData, *, client_id: str | None = None) -> str:
+        """Queue a job with ``data`` (without credentials); return its id.
+
+        Its action type is registered if it is not yet.
+        """
+        assert data.action_type_id is not None
+        with self._lock:
+            self._action_types.ensure(default_action_type(data.action_type_id))
             job = _Job(
                 id=str(uuid.uuid4()),
-                action_type_id=action_type_id,
                 data=data,
                 client_id=client_id,
                 since=self._clock(),
@@ -424,10 +387,10 @@ class JobService:
             self._jobs[job.id] = job
             return job.id
 
-    def client_token(self, client_id: str) -> str | None:
-        """Return the client token of a third-party client, if it is known."""
+    def client_token(self, client_id: str) -> str:
+        """The client token of a third-party client, made on first use."""
         with self._lock:
-            return self._client_tokens.get(client_id)
+            return self._client_tokens.setdefault(client_id, str(uuid.uuid4()))
 
     def record(self, job_id: str) -> JobRecord:
         """Return a snapshot of one job; `KeyError` if there is none."""
@@ -443,21 +406,6 @@ class JobService:
 
     # --- state machine --------------------------------------------------------
 
-    def _register(self, action_type_id: ActionTypeId, **wire: Any) -> dict[str, Any]:
-        key = _key(action_type_id)
-        if key not in self._action_types or wire:
-            artifacts = {"minimumCount": 0, "maximumCount": 5}
-            self._action_types[key] = _ActionType(
-                id=action_type_id,
-                wire={
-                    "id": converter.unstructure(action_type_id),
-                    "inputArtifactDetails": artifacts,
-                    "outputArtifactDetails": artifacts,
-                    **wire,
-                },
-            )
-        return self._action_types[key].wire
-
     def _expire(self) -> None:
         now = self._clock()
         for job in self._jobs.values():
@@ -472,23 +420,45 @@ class JobService:
             ):
                 job.status, job.since = JobStatus.TIMED_OUT, now
 
+    def _action_type(self, action_type_id: ActionTypeId) -> ActionType:
+        action_type = self._action_types.get(action_type_id)
+        if action_type is None:
+            raise ServiceFault(
+                "ActionTypeNotFoundException",
+                f"ActionType {describe(action_type_id)} does not exist",
+            )
+        return action_type
+
+    def _query(
+        self, action_type: ActionType, query: Mapping[str, str] | None
+    ) -> Mapping[str, str]:
+        """Check a poll's queryParam against the type's queryable property."""
+        query = query or {}
+        queryable = action_type.queryable_property
+        if queryable is None and query:
+            raise _validation(
+                f"ActionType {describe(action_type.id)} has no queryable "
+                "configuration property: queryParam must be null or empty"
+            )
+        if queryable is not None and set(query) != {queryable}:
+            raise _validation(
+                f"ActionType {describe(action_type.id)} has the queryable "
+                f"configuration property {queryable}: queryParam must give "
+                "exactly that property"
+            )
+        return query
+
     def _dispatch(
         self, action_type_id: ActionTypeId, count: int, query: Mapping[str, str]
     ) -> Iterator[_Job]:
-        if _key(action_type_id) not in self._action_types:
-            raise ServiceFault(
-                "ActionTypeNotFoundException",
-                f"ActionType {converter.unstructure(action_type_id)} does not exist",
-            )
         handed_out = 0
         for job in self._jobs.values():
             if handed_out == count:
                 break
-            configuration = job.data["actionConfiguration"]["configuration"]
             if (
                 job.status in (JobStatus.CREATED, JobStatus.QUEUED)
                 and job.action_type_id == action_type_id
-                and all(configuration.get(k) == v for k, v in query.items())
+                and all(job.configuration.get(k) == v for k, v in query.items())
             ):
                 job.status = JobStatus.DISPATCHED
                 job.nonce = secrets.token_hex(16)
@@ -497,15 +467,15 @@ class JobService:
                 handed_out += 1
                 yield job
 
-    def _data(self, job: _Job) -> dict[str, Any]:
+    def _data(self, job: _Job) -> JobData:
         """The job's data with fresh credentials for its artifacts only."""
         credentials = self._access.issue(
             job.id,
-            readable=_object_keys(job.data["inputArtifacts"]),
-            writable=_object_keys(job.data["outputArtifacts"]),
-            encrypted="encryptionKey" in job.data,
+            readable=_object_keys(job.data.input_artifacts),
+            writable=_object_keys(job.data.output_artifacts),
+            encrypted=job.data.encryption_key is not None,
         )
-        return {**job.data, "artifactCredentials": converter.unstructure(credentials)}
+        return attrs.evolve(job.data, artifact_credentials=credentials)
 
     def _job(self, job_id: str, *, third_party: bool) -> _Job:
         job = self._jobs.get(job_id)
@@ -516,21 +486,22 @@ class JobService:
     def _third_party_job(self, job_id: str, client_token: str) -> _Job:
         job = self._job(job_id, third_party=True)
         assert job.client_id is not None
-        if self._client_tokens.get(job.client_id) != client_token:
+        known = self._client_tokens.get(job.client_id, "")
+        if not secrets.compare_digest(known, client_token):
             raise ServiceFault(
                 "InvalidClientTokenException",
                 f"The client token is not valid for job {job_id}",
             )
         return job
 
-    def _acknowledge(self, job: _Job, nonce: str) -> Response:
+    def _acknowledge(self, job: _Job, nonce: str) -> JobStatus:
         if job.nonce is None or not secrets.compare_digest(job.nonce, nonce):
             raise ServiceFault(
                 "InvalidNonceException", f"Nonce does not match for job {job.id}"
             )
         if job.status is JobStatus.DISPATCHED:
             job.status, job.since = JobStatus.IN_PROGRESS, self._clock()
-        return {"status": job.status.value}
+        return job.status
 
     def _require_in_progress(self, job: _Job) -> None:
         if job.status is not JobStatus.IN_PROGRESS:
@@ -555,8 +526,9 @@ class JobService:
         if success.continuation_token is not None:
             following = _Job(
                 id=str(uuid.uuid4()),
-                action_type_id=job.action_type_id,
-                data={**job.data, "continuationToken": success.continuation_token},
+                data=attrs.evolve(
+                    job.data, continuation_token=success.continuation_token
+                ),
                 client_id=job.client_id,
                 since=self._clock(),
                 previous_job_id=job.id,
@@ -574,116 +546,117 @@ class JobService:
     # --- operations -----------------------------------------------------------
 
     def _create_custom_action_type(self, params: Params) -> Response:
-        action_type_id = _action_type_id(params, owner=ActionOwner.CUSTOM)
-        wire: dict[str, Any] = {}
-        for member, wire_name in (
-            ("inputArtifactDetails", "inputArtifactDetails"),
-            ("outputArtifactDetails", "outputArtifactDetails"),
-            ("settings", "settings"),
-            ("configurationProperties", "actionConfigurationProperties"),
-        ):
-            if params.get(member) is not None:
-                wire[wire_name] = params[member]
-        action_type = self._register(action_type_id, **wire)
-        return {"actionType": action_type, "tags": params.get("tags") or []}
+        request = _request(params, CreateCustomActionTypeInput)
+        try:
+            action_type = custom_action_type(request)
+            _checked_action_type_id(action_type.id, "actionTypeId")
+            created = self._action_types.create(action_type)
+        except ActionTypeRuleError as error:
+            raise _validation(str(error)) from None
+        output = CreateCustomActionTypeOutput(action_type=created, tags=request.tags)
+        return _wire(output)
 
     def _delete_custom_action_type(self, params: Params) -> Response:
-        action_type_id = _action_type_id(params, owner=ActionOwner.CUSTOM)
-        self._action_types.pop(_key(action_type_id), None)
+        request = _request(params, DeleteCustomActionTypeInput)
+        action_type_id = ActionTypeId(
+            category=request.category,
+            owner=ActionOwner.CUSTOM,
+            provider=request.provider,
+            version=request.version,
+        )
+        self._action_types.delete(_checked_action_type_id(action_type_id, "id"))
         return {}
 
     def _list_action_types(self, params: Params) -> Response:
-        owner = _string(params, "actionOwnerFilter", required=False)
-        return {
-            "actionTypes": [
-                action_type.wire
-                for action_type in self._action_types.values()
-                if owner is None or action_type.id.owner.value == owner
-            ]
-        }
+        wire_owner = params.get("actionOwnerFilter")
+        owner = None
+        if wire_owner is not None:
+            if not isinstance(wire_owner, str):
+                raise _constraint("actionOwnerFilter", "Member must be a string")
+            owner = ActionOwner(wire_owner)
+            _known(owner, "actionOwnerFilter", ActionOwner)
+        output = ListActionTypesOutput(action_types=self._action_types.listed(owner))
+        return _wire(output)
 
     def _poll_for_jobs(self, params: Params) -> Response:
-        wire_id = _structure(params, "actionTypeId", required=True)
-        assert wire_id is not None
-        action_type_id = _action_type_id(wire_id)
+        request = _request(params, PollForJobsInput)
+        action_type_id = _checked_action_type_id(request.action_type_id, "actionTypeId")
         if action_type_id.owner is not ActionOwner.CUSTOM:
             raise _validation("PollForJobs is only valid for actions owned by Custom")
-        count = _max_batch_size(params)
-        query = _query_param(params)
-        return {
-            "jobs": [
-                {
-                    "id": job.id,
-                    "data": self._data(job),
-                    "nonce": job.nonce,
-                    "accountId": ACCOUNT_ID,
-                }
-                for job in self._dispatch(action_type_id, count, query)
-            ]
-        }
+        query = self._query(self._action_type(action_type_id), request.query_param)
+        jobs = tuple(
+            Job(id=job.id, data=self._data(job), nonce=job.nonce, account_id=ACCOUNT_ID)
+            for job in self._dispatch(
+                action_type_id, request.max_batch_size or 1, query
+            )
+        )
+        return _wire(PollForJobsOutput(jobs=jobs))
 
     def _poll_for_third_party_jobs(self, params: Params) -> Response:
-        wire_id = _structure(params, "actionTypeId", required=True)
-        assert wire_id is not None
-        action_type_id = _action_type_id(wire_id)
+        request = _request(params, PollForThirdPartyJobsInput)
+        action_type_id = _checked_action_type_id(request.action_type_id, "actionTypeId")
         if action_type_id.owner is not ActionOwner.THIRD_PARTY:
             raise _validation(
                 "PollForThirdPartyJobs is only valid for actions owned by ThirdParty"
             )
-        count = _max_batch_size(params)
-        return {
-            "jobs": [
-                {"clientId": job.client_id, "jobId": job.id}
-                for job in self._dispatch(action_type_id, count, {})
-            ]
-        }
+        self._action_type(action_type_id)
+        jobs = tuple(
+            ThirdPartyJob(client_id=job.client_id, job_id=job.id)
+            for job in self._dispatch(action_type_id, request.max_batch_size or 1, {})
+        )
+        output = PollForThirdPartyJobsOutput(jobs=jobs)
+        return _wire(output)
 
     def _acknowledge_job(self, params: Params) -> Response:
-        job_id = _job_id(params)
-        nonce = _required(params, "nonce", max_len=50)
-        return self._acknowledge(self._job(job_id, third_party=False), nonce)
+        request = _request(params, AcknowledgeJobInput)
+        job = self._job(_custom_job_id(request.job_id), third_party=False)
+        output = AcknowledgeJobOutput(status=self._acknowledge(job, request.nonce))
+        return _wire(output)
 
     def _acknowledge_third_party_job(self, params: Params) -> Response:
-        job_id, client_token = _third_party_ids(params)
-        nonce = _required(params, "nonce", max_len=50)
-        return self._acknowledge(self._third_party_job(job_id, client_token), nonce)
+        request = _request(params, AcknowledgeThirdPartyJobInput)
+        job = self._third_party_job(request.job_id, request.client_token)
+        status = self._acknowledge(job, request.nonce)
+        output = AcknowledgeThirdPartyJobOutput(status=status)
+        return _wire(output)
 
     def _get_job_details(self, params: Params) -> Response:
-        job = self._job(_job_id(params), third_party=False)
-        return {
-            "jobDetails": {
-                "id": job.id,
-                "data": self._data(job),
-                "accountId": ACCOUNT_ID,
-            }
-        }
+        request = _request(params, GetJobDetailsInput)
+        job = self._job(_custom_job_id(request.job_id), third_party=False)
+        details = JobDetails(id=job.id, data=self._data(job), account_id=ACCOUNT_ID)
+        output = GetJobDetailsOutput(job_details=details)
+        return _wire(output)
 
     def _get_third_party_job_details(self, params: Params) -> Response:
-        job = self._third_party_job(*_third_party_ids(params))
+        request = _request(params, GetThirdPartyJobDetailsInput)
+        job = self._third_party_job(request.job_id, request.client_token)
         if job.nonce is None:
             raise ServiceFault(
                 "InvalidJobException", f"Job {job.id} has not been dispatched"
             )
-        return {
-            "jobDetails": {"id": job.id, "data": self._data(job), "nonce": job.nonce}
-        }
+        data = ThirdPartyJobData(**attrs.asdict(self._data(job), recurse=False))
+        details = ThirdPartyJobDetails(id=job.id, data=data, nonce=job.nonce)
+        output = GetThirdPartyJobDetailsOutput(job_details=details)
+        return _wire(output)
 
     def _put_job_success_result(self, params: Params) -> Response:
-        job_id = _job_id(params)
-        success = _success(params, with_output_variables=True)
-        return self._succeed(self._job(job_id, third_party=False), success)
+        request = _request(params, PutJobSuccessResultInput)
+        job = self._job(_custom_job_id(request.job_id), third_party=False)
+        return self._succeed(job, _success(request))
 
     def _put_job_failure_result(self, params: Params) -> Response:
-        job_id = _job_id(params)
-        failure_details = _failure_details(params)
-        return self._fail(self._job(job_id, third_party=False), failure_details)
+        request = _request(params, PutJobFailureResultInput)
+        failure_details = _failure(request.failure_details)
+        job = self._job(_custom_job_id(request.job_id), third_party=False)
+        return self._fail(job, failure_details)
 
     def _put_third_party_job_success_result(self, params: Params) -> Response:
-        job_id, client_token = _third_party_ids(params)
-        success = _success(params, with_output_variables=False)
-        return self._succeed(self._third_party_job(job_id, client_token), success)
+        request = _request(params, PutThirdPartyJobSuccessResultInput)
+        job = self._third_party_job(request.job_id, request.client_token)
+        return self._succeed(job, _success(request))
 
     def _put_third_party_job_failure_result(self, params: Params) -> Response:
-        job_id, client_token = _third_party_ids(params)
-        failure_details = _failure_details(params)
-        return self._fail(self._third_party_job(job_id, client_token), failure_details)
+        request = _request(params, PutThirdPartyJobFailureResultInput)
+        failure_details = _failure(request.failure_details)
+        job = self._third_party_job(request.job_id, request.client_token)
+        return self._fail(job, failure_details)

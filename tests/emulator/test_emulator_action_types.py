@@ -23,6 +23,14 @@ def create(codepipeline: Any) -> dict[str, Any]:
     )
 
 
+def create_and_delete(codepipeline: Any) -> None:
+    """Create BUILD's type over HTTP, then delete it."""
+    create(codepipeline)
+    codepipeline.delete_custom_action_type(
+        category="Build", provider="EmulatorTest", version="1"
+    )
+
+
 def test_create_custom_action_type_returns_it(
     emulator: CodePipelineEmulator, codepipeline: Any
 ) -> None:
@@ -72,10 +80,7 @@ def test_deleted_action_type_is_not_found(
     emulator: CodePipelineEmulator, codepipeline: Any
 ) -> None:
     """After DeleteCustomActionType, polling it is ActionTypeNotFoundException."""
-    create(codepipeline)
-    codepipeline.delete_custom_action_type(
-        category="Build", provider="EmulatorTest", version="1"
-    )
+    create_and_delete(codepipeline)
 
     with pytest.raises(ClientError) as raised:
         codepipeline.poll_for_jobs(actionTypeId=BUILD_WIRE)
@@ -97,3 +102,130 @@ def test_create_rejects_a_bad_provider(
         )
 
     assert ("ValidationException", 400) == error_of(raised.value)
+
+
+def create_with(codepipeline: Any, **changes: Any) -> dict[str, Any]:
+    """CreateCustomActionType for BUILD with some members changed."""
+    request: dict[str, Any] = {
+        "category": "Build",
+        "provider": "EmulatorTest",
+        "version": "1",
+        "inputArtifactDetails": ARTIFACTS,
+        "outputArtifactDetails": ARTIFACTS,
+        **changes,
+    }
+    return codepipeline.create_custom_action_type(**request)
+
+
+def test_identical_definition_again_is_accepted(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """Creating the same definition twice succeeds and lists it once."""
+    first = create(codepipeline)
+    second = create(codepipeline)
+
+    assert first["actionType"] == second["actionType"]
+    assert 1 == len(codepipeline.list_action_types()["actionTypes"])
+
+
+def test_different_definition_of_a_version_is_refused(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """Another definition of an existing provider/version is ValidationException."""
+    create(codepipeline)
+
+    with pytest.raises(ClientError) as raised:
+        create_with(
+            codepipeline, outputArtifactDetails={"minimumCount": 1, "maximumCount": 1}
+        )
+
+    assert ("ValidationException", 400) == error_of(raised.value)
+    assert "already exists" in raised.value.response["Error"]["Message"]
+    (listed,) = codepipeline.list_action_types()["actionTypes"]
+    assert ARTIFACTS == listed["outputArtifactDetails"]
+
+
+def test_deleted_version_cannot_come_back_changed(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """A deleted version cannot be created again with another definition."""
+    create_and_delete(codepipeline)
+
+    with pytest.raises(ClientError) as raised:
+        create_with(codepipeline, settings={"entityUrlTemplate": "https://example"})
+
+    assert ("ValidationException", 400) == error_of(raised.value)
+    assert "was deleted" in raised.value.response["Error"]["Message"]
+    assert [] == codepipeline.list_action_types()["actionTypes"]
+
+
+def test_deleted_version_is_restored_by_its_identical_definition(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """The identical definition restores a deleted version, as the API docs say."""
+    create_and_delete(codepipeline)
+
+    create(codepipeline)
+
+    assert [] == codepipeline.poll_for_jobs(actionTypeId=BUILD_WIRE)["jobs"]
+
+
+def test_a_new_version_can_be_created_after_a_delete(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """A changed definition goes in as a new version."""
+    create_and_delete(codepipeline)
+
+    answer = create_with(
+        codepipeline,
+        version="2",
+        outputArtifactDetails={"minimumCount": 1, "maximumCount": 1},
+    )
+
+    assert "2" == answer["actionType"]["id"]["version"]
+
+
+def test_url_template_may_not_name_a_secret_property(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """{Config:Name} in a URL template must be a required, non-secret property."""
+    with pytest.raises(ClientError) as raised:
+        create_with(
+            codepipeline,
+            configurationProperties=[
+                {"name": "Token", "required": True, "key": False, "secret": True}
+            ],
+            settings={"executionUrlTemplate": "https://ci/{Config:Token}"},
+        )
+
+    assert ("ValidationException", 400) == error_of(raised.value)
+
+
+def test_created_definition_is_answered_and_listed(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """Settings and properties come back as created, under the service's names."""
+    prop = {
+        "name": "Project",
+        "required": True,
+        "key": True,
+        "secret": False,
+        "queryable": True,
+        "description": "the project",
+        "type": "String",
+    }
+    settings = {"entityUrlTemplate": "https://ci/{Config:Project}"}
+
+    answer = create_with(
+        codepipeline,
+        configurationProperties=[prop],
+        settings=settings,
+        tags=[{"key": "team", "value": "web"}],
+    )
+
+    assert ([prop], settings, [{"key": "team", "value": "web"}]) == (
+        answer["actionType"]["actionConfigurationProperties"],
+        answer["actionType"]["settings"],
+        answer["tags"],
+    )
+    assert [answer["actionType"]] == codepipeline.list_action_types()["actionTypes"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
 from aiobotocore.session import get_session
-from emulator_helpers import BUILD, BUILD_WIRE, NO_RETRIES, client_kwargs
+from emulator_helpers import BUILD, BUILD_WIRE, NO_RETRIES, PARTNER, client_kwargs
 
 from cpjobs import JobStatus
 from cpjobs.testing import CodePipelineEmulator
@@ -74,3 +75,25 @@ async def test_async_pollers_get_each_job_once(emulator: CodePipelineEmulator) -
     delivered = Counter(job_id for result in results for job_id in result)
     assert job_ids == set(delivered)
     assert {1} == set(delivered.values())
+
+
+def test_new_client_gets_one_token_from_two_threads(
+    emulator: CodePipelineEmulator,
+) -> None:
+    """Two threads queueing jobs for one new client id get the same token."""
+    threads = 8
+    client_id = "0b1c2d3e-4f50-4617-8283-949596979899"
+    start = threading.Barrier(threads)
+
+    def enqueue(_: int) -> str:
+        start.wait(timeout=10)
+        # An input artifact keeps each call busy between token and queue.
+        _, _, token = emulator.enqueue_third_party_job(
+            PARTNER, client_id=client_id, input_artifacts={"In": b"x"}
+        )
+        return token
+
+    with ThreadPoolExecutor(threads) as pool:
+        tokens = set(pool.map(enqueue, range(threads)))
+
+    assert 1 == len(tokens)

@@ -187,20 +187,6 @@ def test_max_batch_size_limits_the_batch(
     assert job_ids[:2] == [job["id"] for job in jobs]
 
 
-def test_query_param_filters_on_configuration(
-    emulator: CodePipelineEmulator, codepipeline: Any
-) -> None:
-    """QueryParam hands out only jobs whose configuration has that key=value."""
-    emulator.enqueue_job(BUILD, configuration={"Team": "blue"})
-    red = emulator.enqueue_job(BUILD, configuration={"Team": "red"})
-
-    jobs = codepipeline.poll_for_jobs(
-        actionTypeId=BUILD_WIRE, maxBatchSize=5, queryParam={"Team": "red"}
-    )["jobs"]
-
-    assert [red] == [job["id"] for job in jobs]
-
-
 def test_pipeline_context_defaults(
     emulator: CodePipelineEmulator, codepipeline: Any
 ) -> None:

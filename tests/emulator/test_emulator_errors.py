@@ -259,3 +259,61 @@ def test_third_party_job_is_not_a_custom_job(
     actual = code_of(codepipeline.get_job_details, jobId=job_id)
 
     assert ("JobNotFoundException", 400) == actual
+
+
+def message_of(call: Any, **params: Any) -> str:
+    with pytest.raises(ClientError) as raised:
+        call(**params)
+    message: str = raised.value.response["Error"]["Message"]
+    return message
+
+
+def test_unknown_action_type_message_names_it(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """ActionTypeNotFoundException says which type, not a Python dict."""
+    message = message_of(codepipeline.poll_for_jobs, actionTypeId=BUILD_WIRE)
+
+    assert "ActionType Build/Custom/EmulatorTest/1 does not exist" == message
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        pytest.param(
+            {"actionTypeId": {**BUILD_WIRE, "provider": "p" * 36}},
+            "1 validation error detected: Value at 'actionTypeId.provider' failed "
+            "to satisfy constraint: 1 to 35 characters (is 36 characters long)",
+            id="too long",
+        ),
+        pytest.param(
+            {},
+            "1 validation error detected: Value null at 'actionTypeId' failed to "
+            "satisfy constraint: Member must not be null",
+            id="missing",
+        ),
+        pytest.param(
+            {"actionTypeId": {**BUILD_WIRE, "version": 1}},
+            "1 validation error detected: Value at 'actionTypeId.version' failed "
+            "to satisfy constraint: Member must be a string",
+            id="wrong type",
+        ),
+        pytest.param(
+            {"actionTypeId": {**BUILD_WIRE, "category": "Cooking"}},
+            "1 validation error detected: Value at 'actionTypeId.category' failed "
+            "to satisfy constraint: Member must satisfy enum value set: [Source, "
+            "Build, Deploy, Test, Invoke, Approval, Compute]",
+            id="enum",
+        ),
+    ],
+)
+def test_validation_messages_use_the_services_wording(
+    emulator: CodePipelineEmulator,
+    unvalidated: Any,
+    params: dict[str, Any],
+    expected: str,
+) -> None:
+    """ValidationException messages name the member the way the service does."""
+    emulator.register_action_type(BUILD)
+
+    assert expected == message_of(unvalidated.poll_for_jobs, **params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -20,7 +21,7 @@ filterwarnings = error
 """
 
 
-def run_strictly(directory: Path, tests: str) -> str:
+def run_strictly(directory: Path, tests: str, env: dict[str, str] | None = None) -> str:
     """Run ``tests`` with pytest in a fresh process; return its summary line."""
     (directory / "pytest.ini").write_text(INI)
     (directory / "test_inner.py").write_text(textwrap.dedent(tests))
@@ -31,6 +32,7 @@ def run_strictly(directory: Path, tests: str) -> str:
         text=True,
         timeout=120,
         check=False,
+        env=None if env is None else {**os.environ, **env},
     )
     return completed.stdout.strip().splitlines()[-1]
 
@@ -123,3 +125,43 @@ def test_reset_forgets_jobs_and_action_types(
         emulator.jobs(),
         codepipeline.list_action_types()["actionTypes"],
     )
+
+
+def test_fixtures_ignore_the_users_aws_configuration(tmp_path: Path) -> None:
+    """A missing profile, broken config files and odd variables change nothing."""
+    broken = tmp_path / "broken-config"
+    broken.write_text("[profile\nnot = an ini file\n")
+    summary = run_strictly(
+        tmp_path,
+        """
+        from cpjobs import ActionCategory, ActionOwner, ActionTypeId
+
+        BUILD = ActionTypeId(
+            category=ActionCategory.BUILD,
+            owner=ActionOwner.CUSTOM,
+            provider="Shell",
+            version="1",
+        )
+
+        async def test_jobs_client_and_artifacts(emulator, jobs_client):
+            job_id = emulator.enqueue_job(
+                BUILD, input_artifacts={"In": b"bytes"}, encryption_key=True
+            )
+            output = await jobs_client.poll_for_jobs(action_type_id=BUILD)
+            assert [job_id] == [job.id for job in output.jobs]
+            assert b"bytes" == emulator.read_artifact(job_id, "In")
+        """,
+        env={
+            "AWS_PROFILE": "doesnotexist",
+            "AWS_DEFAULT_PROFILE": "doesnotexist",
+            "AWS_CONFIG_FILE": str(broken),
+            "AWS_SHARED_CREDENTIALS_FILE": str(broken),
+            "AWS_DEFAULT_REGION": "not a region",
+            "AWS_REGION": "not a region",
+            "AWS_MAX_ATTEMPTS": "many",
+            "AWS_RETRY_MODE": "sometimes",
+            "AWS_CA_BUNDLE": str(tmp_path / "no-such-bundle.pem"),
+        },
+    )
+
+    assert summary.startswith("1 passed")

@@ -114,3 +114,38 @@ def test_command_line_serves_until_terminated() -> None:
     assert endpoint.startswith("http://127.0.0.1:")
     assert ["Cli"] == [t["id"]["provider"] for t in listed["actionTypes"]]
     assert 0 == returncode
+
+
+@pytest.mark.parametrize(
+    ("arguments", "complaint"),
+    [
+        pytest.param(["--port", "99999"], "'99999' is not a port", id="port high"),
+        pytest.param(["--port", "-1"], "'-1' is not a port", id="port negative"),
+        pytest.param(["--port", "http"], "'http' is not a port", id="port word"),
+        pytest.param(
+            ["--region", "not a region"],
+            "'not a region' is not a region name",
+            id="region",
+        ),
+    ],
+)
+def test_command_line_refuses_bad_arguments(
+    arguments: list[str], complaint: str
+) -> None:
+    """Serve exits with status 2 and says which argument is wrong."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "cpjobs.testing", "serve", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert 2 == completed.returncode
+    assert complaint in completed.stderr
+
+
+def test_emulator_refuses_a_bad_region() -> None:
+    """CodePipelineEmulator(region=...) must be given a region name."""
+    with pytest.raises(ValueError, match="is not a region name"):
+        CodePipelineEmulator(region="US East")

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-
-from typing_extensions import assert_type
+from typing import assert_type
 
 import cpjobs
 
@@ -166,6 +165,21 @@ async def action_types(client: cpjobs.JobsClient) -> None:
     await client.delete_custom_action_type(
         category=cpjobs.ActionCategory.TEST, provider="Lint", version="1"
     )
+
+
+def enums_from_strings() -> None:
+    lint = cpjobs.ActionTypeId(
+        category="Test", owner="Custom", provider="Lint", version="1"
+    )
+    assert_type(lint.category, cpjobs.ActionCategory)
+    assert_type(lint.owner, cpjobs.ActionOwner)
+    details = cpjobs.FailureDetails(type="ConfigurationError", message="no project")
+    assert_type(details.type, cpjobs.FailureType)
+    prop = cpjobs.ActionConfigurationProperty(
+        name="Project", required=True, key=True, secret=False, type="String"
+    )
+    assert_type(prop.type, "cpjobs.ActionConfigurationPropertyType | None")
+    cpjobs.ActionTypeId(category=3, owner="Custom", provider="Lint", version="1")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
 
 async def artifacts(

@@ -171,7 +171,7 @@ async def test_owned_client_is_closed(
     worker = JobWorker(
         client,
         action_type,
-        lambda job, ctx: asyncio.sleep(0),
+        never_called,
         owns_client=True,
         **harness.options(),
     )
@@ -189,9 +189,7 @@ async def test_a_worker_runs_once(
     """A second `run` is refused."""
     harness = Harness()
     harness.on_sleep = lambda sleeps: harness.worker.stop()
-    worker = JobWorker(
-        jobs_client, action_type, lambda job, ctx: asyncio.sleep(0), **harness.options()
-    )
+    worker = JobWorker(jobs_client, action_type, never_called, **harness.options())
     await harness.run(worker)
 
     with pytest.raises(RuntimeError):
@@ -288,10 +286,7 @@ async def test_handler_ignoring_cancellation_is_left_behind(
     action_type: ActionTypeId,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A handler that swallows every cancellation does not hang `run` forever.
-
-    The wait between cancellations is shortened through a private attribute.
-    """
+    """A handler that swallows every cancellation does not hang `run` forever."""
     job_id = emulator.enqueue_job(action_type)
     started = asyncio.Event()
     release = asyncio.Event()
@@ -302,8 +297,9 @@ async def test_handler_ignoring_cancellation_is_left_behind(
             with contextlib.suppress(asyncio.CancelledError):
                 await release.wait()
 
-    worker = JobWorker(jobs_client, action_type, handler, shutdown_grace=0)
-    worker._cancel_wait = 0.01
+    worker = JobWorker(
+        jobs_client, action_type, handler, shutdown_grace=0, cancel_wait=0.01
+    )
     run = asyncio.create_task(worker.run())
     await started.wait()
     worker.stop()
