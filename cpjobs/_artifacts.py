@@ -372,17 +372,69 @@ class ArtifactStore:
         if isinstance(job, ThirdPartyJobDetails) and client_token is None:
             msg = "a third-party job's store needs its client_token"
             raise ValueError(msg)
-        self.job_id: str = job.id
-        self._data: JobData | ThirdPartyJobData = job.data
-        self._s3 = _JobS3(
-            client,
-            job.id,
+        job_id = job.id
+
+        async def details() -> JobData | ThirdPartyJobData | None:
+            found: JobDetails | ThirdPartyJobDetails | None
+            if client_token is None:
+                found = (await client.get_job_details(job_id=job_id)).job_details
+            else:
+                found = (
+                    await client.get_third_party_job_details(
+                        job_id=job_id, client_token=client_token
+                    )
+                ).job_details
+            return found.data if found is not None else None
+
+        self._setup(
+            _JobS3(
+                client,
+                job_id,
+                job.data,
+                details,
+                config=config or TransferConfig(),
+                on_event=on_event,
+                refresh_after=refresh_after,
+            ),
             job.data,
-            client_token=client_token,
-            config=config or TransferConfig(),
-            on_event=on_event,
-            refresh_after=refresh_after,
         )
+
+    @classmethod
+    def from_data(
+        cls,
+        client: JobsClient,
+        job_id: str,
+        data: JobData | ThirdPartyJobData,
+        details: Callable[[], Awaitable[JobData | ThirdPartyJobData | None]],
+        *,
+        config: TransferConfig | None = None,
+        on_event: TransferListener | None = None,
+        refresh_after: float = DEFAULT_REFRESH_AFTER,
+    ) -> ArtifactStore:
+        """A store for a job's data, with fresh data (credentials) from ``details``.
+
+        For a caller that fetches job details its own way (a worker retries
+        them and keeps every credential it saw secret).
+        """
+        store = cls.__new__(cls)
+        store._setup(
+            _JobS3(
+                client,
+                job_id,
+                data,
+                details,
+                config=config or TransferConfig(),
+                on_event=on_event,
+                refresh_after=refresh_after,
+            ),
+            data,
+        )
+        return store
+
+    def _setup(self, s3: _JobS3, data: JobData | ThirdPartyJobData) -> None:
+        self.job_id: str = s3.job_id
+        self._data = data
+        self._s3 = s3
 
     def __repr__(self) -> str:
         return f"<ArtifactStore job_id={self.job_id!r}>"
@@ -457,8 +509,8 @@ class _JobS3:
         client: JobsClient,
         job_id: str,
         data: JobData | ThirdPartyJobData,
+        details: Callable[[], Awaitable[JobData | ThirdPartyJobData | None]],
         *,
-        client_token: str | None,
         config: TransferConfig,
         on_event: TransferListener | None,
         refresh_after: float,
@@ -468,7 +520,7 @@ class _JobS3:
         self.encryption_key = data.encryption_key
         self._first_credentials = data.artifact_credentials
         self._client = client
-        self._client_token = client_token
+        self._details = details
         self._on_event = on_event
         self._refresh_after = refresh_after
         self._credentials: _JobCredentials | None = None
@@ -498,22 +550,8 @@ class _JobS3:
             )
 
     async def _fetch_credentials(self) -> AWSSessionCredentials:
-        details: JobDetails | ThirdPartyJobDetails | None
-        if self._client_token is None:
-            details = (
-                await self._client.get_job_details(job_id=self.job_id)
-            ).job_details
-        else:
-            details = (
-                await self._client.get_third_party_job_details(
-                    job_id=self.job_id, client_token=self._client_token
-                )
-            ).job_details
-        credentials = (
-            details.data.artifact_credentials
-            if details is not None and details.data is not None
-            else None
-        )
+        data = await self._details()
+        credentials = data.artifact_credentials if data is not None else None
         if credentials is None:
             msg = f"job {self.job_id}: its details carry no artifact credentials"
             raise ArtifactError("", msg)

@@ -220,3 +220,9 @@ async def artifacts(
     cpjobs.ArtifactStore(client, partner_job, client_token=token)
     cpjobs.ArtifactStore(client, partner_job)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
     cpjobs.TransferConfig(part_size="8M")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+async def lint_handler(job: cpjobs.Job, ctx: cpjobs.JobContext) -> cpjobs.Success:
+    assert_type(ctx.artifacts, cpjobs.ArtifactStore)
+    await ctx.artifacts.output().upload_file("report.zip")
+    return cpjobs.Success()
