@@ -294,8 +294,6 @@ class _Extractor:
         parts = [part for part in normalized.split("/") if part not in ("", ".")]
         if ".." in parts:
             raise self.refuse(entry, ArchiveRule.PARENT_REFERENCE)
-        if "\x00" in normalized:
-            raise self.refuse(entry, ArchiveRule.OUTSIDE_DESTINATION)
         return PurePosixPath(*parts) if parts else None
 
     def inside(self, real_path: str) -> bool:

@@ -15,6 +15,7 @@ import pytest
 
 from cpjobs import (
     ArchiveFormat,
+    ArtifactError,
     ArtifactStore,
     BadArchive,
 )
@@ -247,3 +248,19 @@ async def test_what_is_uploaded_extracts_the_same(
         os.readlink(destination / "link.txt"),
         (destination / "link.txt").read_bytes(),
     )
+
+
+async def test_only_a_directory_uploads_as_one(
+    make_job: JobFactory, store_for: Callable[..., ArtifactStore], tmp_path: Path
+) -> None:
+    """``upload_directory`` of a file, or of a tree holding a FIFO, is refused."""
+    job = await make_job(outputs=["Out"])
+    output = store_for(job).output()
+    (tmp_path / "file").write_bytes(b"x")
+    (tmp_path / "tree").mkdir()
+    os.mkfifo(tmp_path / "tree" / "pipe")
+
+    with pytest.raises(ArtifactError, match="is not a directory"):
+        await output.upload_directory(tmp_path / "file")
+    with pytest.raises(ArtifactError, match="pipe: cannot pack a device"):
+        await output.upload_directory(tmp_path / "tree")

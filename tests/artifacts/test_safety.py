@@ -13,6 +13,7 @@ from cpjobs import (
     ArchiveRule,
     ArtifactError,
     ArtifactTooLarge,
+    BadArchive,
     ExtractionPolicy,
     InvalidField,
     LinkPolicy,
@@ -301,3 +302,113 @@ def test_policy_values_are_checked(options: dict[str, object], field: str) -> No
         ExtractionPolicy(**options)  # type: ignore[arg-type]
 
     assert field == caught.value.field
+
+
+async def test_any_link_still_cannot_be_written_through(
+    extract: Extract, tmp_path: Path
+) -> None:
+    """Even with ``LinkPolicy.ANY``, an entry under a link to outside is refused."""
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    outside.mkdir()
+    content = tar_of(
+        [tar_member("away", tarfile.SYMTYPE, linkname=str(outside)), ("away/x", b"x")]
+    )
+
+    with pytest.raises(UnsafeArchive) as caught:
+        await extract(content, ExtractionPolicy(links=LinkPolicy.ANY))
+
+    assert ("away/x", ArchiveRule.OUTSIDE_DESTINATION, []) == (
+        caught.value.entry,
+        caught.value.rule,
+        os.listdir(outside),
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "entry", "rule"),
+    [
+        pytest.param(
+            tar_of([tar_member(".", tarfile.SYMTYPE, linkname="x")]),
+            ".",
+            ArchiveRule.OUTSIDE_DESTINATION,
+            id="link-as-the-root",
+        ),
+        pytest.param(
+            tar_of([tar_member("./", tarfile.LNKTYPE, linkname="x")]),
+            "./",
+            ArchiveRule.OUTSIDE_DESTINATION,
+            id="hardlink-as-the-root",
+        ),
+        pytest.param(
+            tar_of([tar_member("h", tarfile.LNKTYPE, linkname=".")]),
+            "h",
+            ArchiveRule.LINK_OUTSIDE,
+            id="hardlink-to-the-root",
+        ),
+        pytest.param(
+            tar_of(
+                [
+                    tar_member("up", tarfile.SYMTYPE, linkname="."),
+                    tar_member("h", tarfile.LNKTYPE, linkname="up/../../x"),
+                ]
+            ),
+            "h",
+            ArchiveRule.LINK_OUTSIDE,
+            id="hardlink-climbing",
+        ),
+    ],
+)
+async def test_odd_names_and_links_are_refused(
+    content: bytes, entry: str, rule: ArchiveRule, extract: Extract
+) -> None:
+    """Links standing for the root, and hard links out, are refused."""
+    with pytest.raises(UnsafeArchive) as caught:
+        await extract(content)
+
+    assert (entry, rule) == (caught.value.entry, caught.value.rule)
+
+
+async def test_the_root_entry_is_skipped(extract: Extract) -> None:
+    """A tar's ``./`` entry is the destination itself: nothing to create."""
+    content = tar_of([tar_member("./", tarfile.DIRTYPE, mode=0o755), ("./a", b"a")])
+
+    destination = await extract(content)
+
+    assert ["a"] == os.listdir(destination)
+
+
+async def test_a_later_duplicate_replaces_an_earlier_entry(extract: Extract) -> None:
+    """The last of two entries with one name wins, be it a file or a directory."""
+    content = tar_of(
+        [
+            ("same", b"first"),
+            ("same", b"second"),
+            tar_member("dir", tarfile.DIRTYPE, mode=0o755),
+            ("dir/inner", b"x"),
+            ("dir", b"now a file"),
+        ]
+    )
+
+    destination = await extract(content)
+
+    assert (b"second", b"now a file") == (
+        (destination / "same").read_bytes(),
+        (destination / "dir").read_bytes(),
+    )
+
+
+async def test_zip_directories_by_mode(extract: Extract) -> None:
+    """A Unix zip entry with a directory mode, without a slash, is a directory."""
+    content = zip_of({"folder": b""}, modes={"folder": stat.S_IFDIR | 0o755})
+
+    destination = await extract(content)
+
+    assert (destination / "folder").is_dir()
+
+
+async def test_a_link_target_longer_than_a_path_is_a_bad_archive(
+    extract: Extract,
+) -> None:
+    """A zip link whose target is kilobytes long is not a link: BadArchive."""
+    with pytest.raises(BadArchive):
+        await extract(zip_link("l", "x" * 5000))

@@ -9,15 +9,20 @@ from typing import Any
 
 import attrs
 import pytest
+from aiobotocore.config import AioConfig
 
 from cpjobs import (
+    Artifact,
     ArtifactError,
     ArtifactNotFound,
     ArtifactStore,
     ArtifactTransferred,
     ClientNotOpen,
     InvalidField,
+    JobsClient,
     S3ArtifactLocation,
+    ThirdPartyJobData,
+    ThirdPartyJobDetails,
     TransferConfig,
     TransferDirection,
 )
@@ -330,3 +335,53 @@ def test_transfer_config_is_checked(options: dict[str, Any], field: str) -> None
         TransferConfig(**options)
 
     assert field == caught.value.field
+
+
+async def test_no_answer_from_s3_is_a_retryable_artifact_error(
+    make_job: JobFactory, emulator: CodePipelineEmulator, tmp_path: Path
+) -> None:
+    """A connection S3's endpoint refuses is a retryable ArtifactError."""
+    job = await make_job({"In": b"x"})
+    async with (
+        JobsClient.create(
+            region_name=emulator.region,
+            endpoint_url="http://127.0.0.1:9",  # discard: nothing listens
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=AioConfig(retries={"total_max_attempts": 1}),
+        ) as nowhere,
+        ArtifactStore(nowhere, job) as store,
+    ):
+        with pytest.raises(ArtifactError) as caught:
+            await store.input().download(tmp_path / "in")
+
+    assert (True, False) == (caught.value.retryable, (tmp_path / "in").exists())
+
+
+async def test_a_job_without_data_or_token_is_refused(
+    make_job: JobFactory, jobs_client: JobsClient
+) -> None:
+    """A store needs the job's data, and a third-party job's client token."""
+    job = await make_job({"In": b"x"})
+    partner = ThirdPartyJobDetails(id=job.id, data=None)
+
+    with pytest.raises(ValueError, match="no id or no data"):
+        ArtifactStore(jobs_client, partner, client_token="t")
+    with pytest.raises(ValueError, match="client_token"):
+        ArtifactStore(  # type: ignore[call-overload]
+            jobs_client, ThirdPartyJobDetails(id=job.id, data=ThirdPartyJobData())
+        )
+
+
+async def test_an_artifact_without_a_location_is_not_found(
+    make_job: JobFactory, store_for: Stores, tmp_path: Path
+) -> None:
+    """An artifact the job lists without an S3 location cannot be read."""
+    job = await make_job({"In": b"x"})
+    assert job.data is not None
+    unlocated = attrs.evolve(
+        job, data=attrs.evolve(job.data, input_artifacts=(Artifact(name="In"),))
+    )
+
+    with pytest.raises(ArtifactNotFound, match="no S3 location"):
+        await store_for(unlocated).input().download(tmp_path / "in")
