@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Final, Generic, TypeVar
 
+from ._artifacts import ArtifactTransferred
 from ._client import JobsClient
 from ._context import AnyJobData, ClientTokenProvider, JobContext, job_extra
 from ._errors import (
@@ -89,6 +90,8 @@ class Claimed(abc.ABC, Generic[JobT]):
         retrier: Retrier,
         secret_keys: Collection[str] | None,
         fetch: Callable[[], Awaitable[AnyJobData | None]],
+        client: JobsClient,
+        on_transfer: Callable[[ArtifactTransferred], object] | None,
     ) -> None:
         self.job_id = job_id
         self.job: JobT = job
@@ -112,6 +115,8 @@ class Claimed(abc.ABC, Generic[JobT]):
             extra=extra,
             refresh=refresh,
             secret_keys=secret_keys,
+            client=client,
+            on_transfer=on_transfer,
         )
 
     def secrets(self) -> list[str]:
@@ -145,7 +150,7 @@ class ClaimedJob(Claimed[Job]):
     __slots__ = ("_client",)
 
     def __init__(self, client: JobsClient, **fields: Any) -> None:
-        super().__init__(**fields)
+        super().__init__(client=client, **fields)
         self._client = client
 
     async def report_success(self, outcome: Success | Continue) -> None:
@@ -177,7 +182,7 @@ class ClaimedThirdPartyJob(Claimed[ThirdPartyJobDetails]):
     __slots__ = ("_client", "_client_token")
 
     def __init__(self, client: JobsClient, client_token: str, **fields: Any) -> None:
-        super().__init__(**fields)
+        super().__init__(client=client, **fields)
         self._client = client
         self._client_token = client_token
 
@@ -297,6 +302,9 @@ class JobSource(abc.ABC, Generic[PolledT, JobT]):
                 return action_type
         return None
 
+    #: Where the artifact transfers of the jobs it claims are reported.
+    on_transfer: Callable[[ArtifactTransferred], object] | None = None
+
     @abc.abstractmethod
     async def poll(self, batch: int) -> Sequence[PolledT]:
         """Poll for up to ``batch`` jobs."""
@@ -373,6 +381,7 @@ class CustomJobs(JobSource[Job, Job]):
             retrier=retrier,
             secret_keys=self.secret_keys,
             fetch=fetch,
+            on_transfer=self.on_transfer,
         )
 
 
@@ -478,6 +487,7 @@ class ThirdPartyJobs(JobSource[ThirdPartyJob, ThirdPartyJobDetails]):
             retrier=retrier,
             secret_keys=self.secret_keys,
             fetch=fetch,
+            on_transfer=self.on_transfer,
         )
 
 

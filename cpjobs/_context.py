@@ -13,7 +13,9 @@ from collections.abc import (
 )
 from typing import Any
 
-from ._errors import CPJobsError
+from ._artifacts import ArtifactStore, ArtifactTransferred
+from ._client import JobsClient
+from ._errors import ArtifactError, ClientNotOpen, CPJobsError
 from ._models import (
     AWSSessionCredentials,
     ExecutionDetails,
@@ -130,10 +132,14 @@ class JobContext:
     """
 
     __slots__ = (
+        "_artifacts",
+        "_artifacts_closed",
         "_checkpoint",
+        "_client",
         "_data",
         "_extra",
         "_logger",
+        "_on_transfer",
         "_refresh",
         "_secret_keys",
         "job_id",
@@ -147,8 +153,14 @@ class JobContext:
         extra: dict[str, Any],
         refresh: Callable[[], Awaitable[AnyJobData | None]],
         secret_keys: Collection[str] | None,
+        client: JobsClient | None = None,
+        on_transfer: Callable[[ArtifactTransferred], object] | None = None,
     ) -> None:
         self.job_id = job_id
+        self._client = client
+        self._on_transfer = on_transfer
+        self._artifacts: ArtifactStore | None = None
+        self._artifacts_closed = False
         self._data = data
         self._extra = extra
         self._logger: logging.LoggerAdapter[logging.Logger] | None = None
@@ -200,6 +212,40 @@ class JobContext:
             raise CPJobsError(msg)
         self._data = data
         return data.artifact_credentials
+
+    @property
+    def artifacts(self) -> ArtifactStore:
+        """The job's input and output artifacts (see `ArtifactStore`).
+
+        Made at first use, with the job's artifact credentials (refreshed
+        through the worker as they age), and closed when the job ends.
+        Transfers are reported to the worker's ``on_event``.
+
+        Raises:
+            ArtifactError: The context was not made by a worker.
+            ClientNotOpen: The job has ended.
+        """
+        if self._artifacts_closed:
+            msg = f"job {self.job_id} has ended: its artifact store is closed"
+            raise ClientNotOpen(msg)
+        if self._artifacts is None:
+            if self._client is None or self._data is None:
+                msg = "this context has no artifact store: it was not made by a worker"
+                raise ArtifactError("", msg)
+            self._artifacts = ArtifactStore.from_data(
+                self._client,
+                self.job_id,
+                self._data,
+                self._refresh,
+                on_event=self._on_transfer,
+            )
+        return self._artifacts
+
+    async def aclose(self) -> None:
+        """Close the artifact store if one was made; the worker calls it."""
+        self._artifacts_closed = True
+        if self._artifacts is not None:
+            await self._artifacts.aclose()
 
     def checkpoint(
         self,

@@ -2,43 +2,40 @@
 
 It starts `cpjobs.testing.CodePipelineEmulator`, queues jobs whose input
 artifact is a zip of text files (one of them corrupt), and runs a worker whose
-handler downloads each artifact with the job's own credentials, counts its
-files and lines, uploads a JSON report as the output artifact and reports
-output variables. Nothing leaves 127.0.0.1.
+handler extracts each artifact through ``ctx.artifacts`` (the job's own
+credentials, safe extraction), counts its files and lines, uploads a JSON
+report as the output artifact and reports output variables. Nothing leaves
+127.0.0.1.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import json
 import logging
+import shutil
 import sys
+import tempfile
 import time
 import zipfile
-from typing import TYPE_CHECKING, Any, TextIO
-
-from aiobotocore.session import get_session
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from ._client import JobsClient
-from ._context import JobContext, JobHandler
+from ._context import JobContext
 from ._events import JobFinished, JobResult, WorkerEvent
 from ._models import (
     ActionCategory,
     ActionOwner,
     ActionTypeId,
-    Artifact,
     ExecutionDetails,
     Job,
-    S3ArtifactLocation,
 )
-from ._outcomes import Failure, Success
+from ._outcomes import Success
 from ._worker import JobWorker
 
 if TYPE_CHECKING:
-    from types_aiobotocore_s3 import S3Client
-
     from .testing import CodePipelineEmulator
 
 __all__ = ["run_demo"]
@@ -66,68 +63,36 @@ def _source_zip(number: int) -> bytes:
     return buffer.getvalue()
 
 
-def _inspect(content: bytes) -> dict[str, Any]:
-    """Files, lines and digest of a zip artifact; raises `zipfile.BadZipFile`."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        names = [info.filename for info in archive.infolist() if not info.is_dir()]
-        lines = sum(archive.read(name).count(b"\n") for name in names)
-    return {
-        "files": len(names),
-        "lines": lines,
-        "sha256": hashlib.sha256(content).hexdigest(),
-    }
+def _inspect(tree: Path) -> dict[str, int]:
+    """Files and lines under an extracted tree."""
+    files = [path for path in tree.rglob("*") if path.is_file()]
+    lines = sum(path.read_bytes().count(b"\n") for path in files)
+    return {"files": len(files), "lines": lines}
 
 
-def _s3_location(artifacts: tuple[Artifact, ...] | None) -> S3ArtifactLocation:
-    """Where the job's one artifact of a kind lives."""
-    location = artifacts[0].location if artifacts else None
-    if location is None or location.s3_location is None:
-        msg = "the demo's jobs have one input and one output artifact in S3"
-        raise ValueError(msg)
-    return location.s3_location
-
-
-def _handler(endpoint_url: str, region: str) -> JobHandler:
-    session = get_session()
-
-    async def handle(job: Job, ctx: JobContext) -> Success | Failure:
-        """Download the input, summarise it, upload a report, output variables."""
-        data = job.data
-        credentials = ctx.artifact_credentials
-        if data is None or credentials is None:
-            return Failure("the job carries no data or artifact credentials")
-        source = _s3_location(data.input_artifacts)
-        report = _s3_location(data.output_artifacts)
-        s3: S3Client
-        async with session.create_client(  # pyright: ignore[reportUnknownMemberType]
-            "s3",
-            region_name=region,
-            endpoint_url=endpoint_url,
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
-        ) as s3:
-            response = await s3.get_object(
-                Bucket=source.bucket_name, Key=source.object_key
-            )
-            async with response["Body"] as body:
-                content = await body.read()
-            summary = _inspect(content)
-            ctx.logger.info("inspected %s", summary)
-            await s3.put_object(
-                Bucket=report.bucket_name,
-                Key=report.object_key,
-                Body=json.dumps({"job": ctx.job_id, **summary}).encode(),
-            )
-        return Success(
-            execution_details=ExecutionDetails(
-                summary=f"{summary['files']} files, {summary['lines']} lines",
-                percent_complete=100,
-            ),
-            output_variables={k: str(v) for k, v in summary.items()},
+async def handle(job: Job, ctx: JobContext) -> Success:
+    """Extract the input, summarise it, upload a report, output variables."""
+    scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="cpjobs-demo-"))
+    try:
+        tree = await ctx.artifacts.input("Source").extract(scratch / "source")
+        summary = await asyncio.to_thread(_inspect, tree)
+        ctx.logger.info("inspected %s", summary)
+        report = scratch / "report.json"
+        await asyncio.to_thread(
+            report.write_text, json.dumps({"job": ctx.job_id, **summary})
         )
-
-    return handle
+        await ctx.artifacts.output("Report").upload_file(
+            report, content_type="application/json"
+        )
+    finally:
+        await asyncio.to_thread(shutil.rmtree, scratch, ignore_errors=True)
+    return Success(
+        execution_details=ExecutionDetails(
+            summary=f"{summary['files']} files, {summary['lines']} lines",
+            percent_complete=100,
+        ),
+        output_variables={k: str(v) for k, v in summary.items()},
+    )
 
 
 class _Progress:
@@ -215,7 +180,7 @@ async def run_demo(
             worker = JobWorker(
                 client,
                 ACTION_TYPE,
-                _handler(emulator.endpoint_url, emulator.region),
+                handle,
                 max_concurrency=concurrency,
                 on_event=progress.on_event,
             )

@@ -13,6 +13,12 @@
     │                                 provider failed (then retryable)
     ├── TransportError                no answer: connection refused or reset, timeouts
     ├── UnexpectedResponse            an answer that does not fit the service model
+    ├── ArtifactError                 an artifact could not be read or written (.artifact)
+    │   ├── ArtifactNotFound          no such artifact in the job, or no object in S3
+    │   ├── ArtifactAccessDenied      S3 refused the job's credentials (.reason)
+    │   ├── BadArchive                not a zip, tar or tar.gz, or corrupt
+    │   └── UnsafeArchive             an entry breaks a safety rule (.entry, .rule)
+    │       └── ArtifactTooLarge      a size, entry count or compression ratio limit
     └── ServiceError                  the service answered with an error code
         ├── ActionTypeNotFound
         ├── ConcurrentModification    another call changed the action type (retryable)
@@ -35,6 +41,7 @@ Errors raised for a botocore exception keep it as ``__cause__``.
 
 from __future__ import annotations
 
+import enum
 from typing import Any, ClassVar, Final
 
 from botocore.exceptions import (
@@ -50,6 +57,12 @@ from botocore.exceptions import (
 __all__ = [
     "ActionTypeConflict",
     "ActionTypeNotFound",
+    "ArchiveRule",
+    "ArtifactAccessDenied",
+    "ArtifactError",
+    "ArtifactNotFound",
+    "ArtifactTooLarge",
+    "BadArchive",
     "CPJobsError",
     "ClientNotOpen",
     "ConcurrentModification",
@@ -69,6 +82,7 @@ __all__ = [
     "TooManyTags",
     "TransportError",
     "UnexpectedResponse",
+    "UnsafeArchive",
     "ValidationException",
     "WorkerAlreadyRun",
     "may_have_landed",
@@ -420,3 +434,85 @@ class ActionTypeConflict(CPJobsError):
             "A registered version cannot be changed: register the new definition"
             f" as a new version (e.g. version {next_version!r})"
         )
+
+
+# --- artifacts -----------------------------------------------------------------
+
+
+class ArtifactError(CPJobsError):
+    """An artifact of the job could not be read or written.
+
+    Attributes:
+        artifact: The artifact's name (empty when the error is about none).
+    """
+
+    def __init__(self, artifact: str, message: str, *, retryable: bool = False) -> None:
+        self.artifact = artifact
+        self.retryable = retryable
+        super().__init__(f"artifact {artifact!r}: {message}" if artifact else message)
+
+
+class ArtifactNotFound(ArtifactError):
+    """The job has no artifact of that name, or S3 has no object at its location."""
+
+
+class ArtifactAccessDenied(ArtifactError):
+    """S3 refused the job's artifact credentials.
+
+    Attributes:
+        reason: S3's error code and message, e.g. ``"AccessDenied: ..."``.
+    """
+
+    def __init__(self, artifact: str, reason: str, *, retryable: bool = False) -> None:
+        self.reason = reason
+        super().__init__(artifact, f"access denied: {reason}", retryable=retryable)
+
+
+class BadArchive(ArtifactError):
+    """The artifact is not a zip, tar or tar.gz archive, or it is corrupt."""
+
+
+class ArchiveRule(enum.StrEnum):
+    """The safety rules an archive entry can break."""
+
+    ABSOLUTE_PATH = "absolute path"
+    PARENT_REFERENCE = "parent directory reference (..)"
+    DRIVE_LETTER = "drive letter"
+    OUTSIDE_DESTINATION = "resolves outside the destination"
+    LINK = "links are refused"
+    LINK_OUTSIDE = "link points outside the destination"
+    SPECIAL_FILE = "device, FIFO or other special file"
+    TOTAL_SIZE = "total uncompressed size"
+    ENTRY_COUNT = "number of entries"
+    COMPRESSION_RATIO = "compression ratio"
+
+
+class UnsafeArchive(ArtifactError):
+    """An archive entry breaks a safety rule; nothing was extracted.
+
+    Attributes:
+        entry: The entry's name as the archive spells it.
+        rule: The rule it breaks.
+    """
+
+    def __init__(
+        self, artifact: str, entry: str, rule: ArchiveRule, detail: str = ""
+    ) -> None:
+        self.entry = entry
+        self.rule = rule
+        suffix = f" ({detail})" if detail else ""
+        super().__init__(artifact, f"entry {entry!r} refused: {rule.value}{suffix}")
+
+
+class ArtifactTooLarge(UnsafeArchive):
+    """An archive goes over a limit: total size, entry count or compression ratio.
+
+    Attributes:
+        limit: The limit it goes over, in its unit (bytes, entries, ratio).
+    """
+
+    def __init__(
+        self, artifact: str, entry: str, rule: ArchiveRule, *, limit: float
+    ) -> None:
+        self.limit = limit
+        super().__init__(artifact, entry, rule, f"limit {limit:g}")

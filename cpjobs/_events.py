@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
+from ._artifacts import ArtifactTransferred
 from ._errors import CPJobsError
 from ._models import FailureType
 
@@ -153,7 +154,13 @@ class JobFinished:
 
 
 WorkerEvent = (
-    Polled | PollFailed | JobStarted | JobSkipped | RetryScheduled | JobFinished
+    Polled
+    | PollFailed
+    | JobStarted
+    | JobSkipped
+    | RetryScheduled
+    | JobFinished
+    | ArtifactTransferred
 )
 
 

@@ -27,6 +27,7 @@ from ._claims import PLAIN_SUCCESS, Claimed, JobSource, Skip
 from ._client import JobsClient
 from ._context import JobContext
 from ._errors import (
+    ArtifactAccessDenied,
     CPJobsError,
     InvalidField,
     InvalidJobState,
@@ -313,6 +314,7 @@ class Runtime(Generic[PolledT, JobT]):
             return self._crashed(claimed, error)
         finally:
             del self._in_handler[task]
+            await self._close_context(claimed)
         if result is None:
             return PLAIN_SUCCESS
         if isinstance(result, (Success, Continue, Failure)):
@@ -323,6 +325,17 @@ class Runtime(Generic[PolledT, JobT]):
                 f"the handler returned a {type(result).__name__}, not an outcome"
             ),
         )
+
+    async def _close_context(self, claimed: Claimed[JobT]) -> None:
+        """Close what the handler opened through its context (the artifact store)."""
+        try:
+            await claimed.context.aclose()
+        except Exception as error:
+            logger.warning(
+                "closing the artifact store failed: %s",
+                redact(describe(error), claimed.secrets()),
+                extra=claimed.extra,
+            )
 
     def _abandoned(self, claimed: Claimed[JobT]) -> Outcome:
         """What to report for a job whose handler the stop cancelled."""
@@ -352,6 +365,8 @@ class Runtime(Generic[PolledT, JobT]):
         # The traceback goes into the message, redacted, not as exc_info: a
         # handler or formatter would render the original, secrets and all.
         logger.error("handler failed: %s", trace.rstrip(), extra=claimed.extra)
+        if isinstance(error, ArtifactAccessDenied):
+            return Failure(message, type=FailureType.PERMISSION_ERROR)
         return Failure(message)
 
     async def _report(

@@ -73,6 +73,7 @@ class _Worker(Generic[PolledT, JobT]):
         self._runtime: Runtime[PolledT, JobT] | None = None
 
     def _start(self, source: JobSource[PolledT, JobT]) -> None:
+        source.on_transfer = self._recorder.emit
         self._runtime = Runtime(
             self._client, source, self._handler, self._settings, self._recorder
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, assert_type
 
 import cpjobs
@@ -221,3 +222,49 @@ def logs() -> None:
     assert_type(handler, logging.Handler)
     handler.addFilter(cpjobs.JobFieldsFilter(placeholder="?"))
     handler.setFormatter(cpjobs.JsonFormatter())
+
+
+async def artifacts(
+    client: cpjobs.JobsClient,
+    job: cpjobs.Job,
+    partner_job: cpjobs.ThirdPartyJobDetails,
+    token: str,
+) -> None:
+    def on_transfer(event: cpjobs.ArtifactTransferred) -> None:
+        assert_type(event.direction, cpjobs.TransferDirection)
+        assert_type(event.size, int)
+
+    config = cpjobs.TransferConfig(part_size=16 << 20, max_concurrency=8)
+    async with cpjobs.ArtifactStore(
+        client, job, config=config, on_event=on_transfer
+    ) as store:
+        source = store.input("SourceArtifact")
+        assert_type(source, cpjobs.InputArtifact)
+        policy = cpjobs.ExtractionPolicy(max_ratio=None, links=cpjobs.LinkPolicy.REFUSE)
+        try:
+            tree = await source.extract("/tmp/src", policy=policy)
+        except cpjobs.UnsafeArchive as refused:
+            assert_type(refused.rule, cpjobs.ArchiveRule)
+            assert_type(refused.entry, str)
+            raise
+        assert_type(tree, Path)
+        async with store.input().stream() as chunks:
+            async for chunk in chunks:
+                assert_type(chunk, bytes)
+        output = store.output()
+        assert_type(output, cpjobs.OutputArtifact)
+        size = await output.upload_directory(
+            tree, archive_format=cpjobs.ArchiveFormat.TAR_GZ
+        )
+        assert_type(size, int)
+        assert_type(store.encryption_key, "cpjobs.EncryptionKey | None")
+
+    cpjobs.ArtifactStore(client, partner_job, client_token=token)
+    cpjobs.ArtifactStore(client, partner_job)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+    cpjobs.TransferConfig(part_size="8M")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+async def lint_handler(job: cpjobs.Job, ctx: cpjobs.JobContext) -> cpjobs.Success:
+    assert_type(ctx.artifacts, cpjobs.ArtifactStore)
+    await ctx.artifacts.output().upload_file("report.zip")
+    return cpjobs.Success()

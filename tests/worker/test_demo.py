@@ -22,7 +22,7 @@ async def test_demo_reports_the_broken_job() -> None:
     assert 0 == status
     assert "succeeded      3" in text
     assert "failed         1" in text
-    assert "message: BadZipFile: File is not a zip file" in text
+    assert "message: BadArchive: artifact 'Source': not a valid zip archive" in text
 
 
 def test_cli_rejects_unknown_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,4 +46,7 @@ def test_python_m_cpjobs_demo_exits_0() -> None:
 
     assert 0 == result.returncode, result.stderr
     assert "succeeded      5" in result.stdout
-    assert "message: BadZipFile: File is not a zip file" in result.stdout
+    assert (
+        "message: BadArchive: artifact 'Source': not a valid zip archive"
+        in result.stdout
+    )
