@@ -42,13 +42,14 @@ import contextlib
 import functools
 import hashlib
 import importlib
+import io
 import re
 import socket
 import threading
 import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import IO, TYPE_CHECKING, Any, Final, cast
 
 from typing_extensions import Self
 
@@ -77,7 +78,7 @@ from ._service import ACCOUNT_ID, JobService, ServiceFault
 from ._sessions import isolated_session_vars, prepare_moto_session
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
     from werkzeug.serving import WSGIRequestHandler
 
 __all__ = ["CodePipelineEmulator", "check_region"]
@@ -85,6 +86,8 @@ __all__ = ["CodePipelineEmulator", "check_region"]
 _HOST: Final = "127.0.0.1"
 #: AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ...
 _REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
+#: How much of an unread request body is read at a time to skip it.
+_SKIP_CHUNK: Final = 1 << 16
 #: How long `reset` waits for the calls being answered to end.
 _RESET_WAIT: Final = 10.0
 _FINAL: Final = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT})
@@ -153,21 +156,101 @@ class _Server:
             thread.join(timeout=5)
 
 
+class _BoundedInput(io.RawIOBase):
+    """A request body of known length, so what the app left can be skipped."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._stream = stream
+        self.remaining = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        wanted = min(len(view), self.remaining)
+        if wanted <= 0:
+            return 0
+        data = self._stream.read(wanted)
+        view[: len(data)] = data
+        self.remaining = 0 if not data else self.remaining - len(data)
+        return len(data)
+
+
+def _skip_rest(body: Any) -> None:
+    """Read what the app left of a request body, so the next request can follow."""
+    while body.read(_SKIP_CHUNK):
+        pass
+
+
 def _request_handler() -> type[WSGIRequestHandler]:
-    """Moto's request handler (or werkzeug's), without a log line per request."""
-    from werkzeug.serving import WSGIRequestHandler
+    """Moto's request handler (or werkzeug's), kept alive, without a log line per request.
+
+    werkzeug's development server sends ``Connection: close`` with every
+    answer, since http.server cannot skip a request body the app left
+    unread. This handler wraps the body so the rest can be skipped after
+    the answer, and drops that header: connections stay open for the next
+    request (HTTP/1.1 keep-alive) unless the client asked otherwise.
+    """
+    from werkzeug.serving import DechunkedInput, WSGIRequestHandler
 
     werkzeug_app = importlib.import_module("moto.moto_server.werkzeug_app")
     # MotoRequestHandler keeps S3 metadata headers with underscores (newer moto).
-    base = getattr(werkzeug_app, "MotoRequestHandler", WSGIRequestHandler)
-
-    def log_request(self: object, code: int | str = "-", size: int | str = "-") -> None:
-        """Stay quiet."""
-
-    return cast(
-        "type[WSGIRequestHandler]",
-        type("Handler", (base,), {"log_request": log_request}),
+    base: type[WSGIRequestHandler] = getattr(
+        werkzeug_app, "MotoRequestHandler", WSGIRequestHandler
     )
+
+    class KeptAlive(WSGIRequestHandler):
+        # Headers and body go out in separate writes: without TCP_NODELAY a
+        # kept-alive connection waits on the client's delayed ACK each call.
+        disable_nagle_algorithm = True
+        request_body: Any = None
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """Stay quiet."""
+
+        def make_environ(self) -> WSGIEnvironment:
+            environ = super().make_environ()
+            body = self.request_body
+            if environ.get("wsgi.input_terminated"):  # chunked
+                environ["wsgi.input"] = DechunkedInput(cast("IO[bytes]", body))
+            else:
+                try:
+                    length = int(environ.get("CONTENT_LENGTH") or 0)
+                except ValueError:
+                    length = 0
+                environ["wsgi.input"] = _BoundedInput(body, max(length, 0))
+            return environ
+
+        def send_header(self, keyword: str, value: str) -> None:
+            # Drop werkzeug's unconditional close; a close the client asked
+            # for (or HTTP/1.0) is still announced.
+            closing = keyword.lower() == "connection" and value.lower() == "close"
+            if closing and not self.close_connection:
+                return
+            super().send_header(keyword, value)
+
+        def run_wsgi(self) -> None:
+            # After each answer werkzeug reads whatever the client sent next,
+            # to discard it before the close it counts on: on a kept-alive
+            # connection that is the next request. It reads nothing here;
+            # the app reads the body through make_environ's stream.
+            self.request_body = body = self.rfile
+            self.rfile = io.BytesIO()
+            try:
+                super().run_wsgi()
+            finally:
+                self.rfile = body
+            environ = getattr(self, "environ", None)
+            if self.close_connection or environ is None:
+                return
+            try:
+                _skip_rest(environ["wsgi.input"])
+            except (OSError, ValueError):
+                self.close_connection = True
+
+    # Before moto's handler, whose make_environ it extends.
+    return cast("type[WSGIRequestHandler]", type("Handler", (KeptAlive, base), {}))
 
 
 def _moto_app() -> WSGIApplication:
