@@ -1,38 +1,19 @@
 """`CodePipelineEmulator`: CodePipeline's job-worker API on a local moto server.
 
-How it hooks into moto
-----------------------
-moto (5.x) implements CodePipeline pipelines but none of the job operations.
-The emulator does not patch moto. It runs moto's own WSGI application
-(``DomainDispatcherApplication(create_backend_app)``, exactly what
-``moto_server`` and ``ThreadedMotoServer`` serve) behind a small WSGI
-middleware (`cpjobs.testing._http.JobsMiddleware`) on werkzeug's threaded
-server, bound to 127.0.0.1. The middleware answers requests whose
-``X-Amz-Target`` is ``CodePipeline_20150709.<job operation>`` from the
-emulator's own thread-safe store and passes everything else (S3, STS, KMS,
-moto's pipelines) to moto unchanged. The server is run here rather than
-through ``ThreadedMotoServer`` because that class takes no middleware and
-leaves the threads of kept-alive connections running after ``stop()``; this
-one ends them.
+The emulator is the public face of `cpjobs.testing`: it starts the server
+(`cpjobs.testing._server`: moto's own app on werkzeug, with the job
+operations answered by `cpjobs.testing._http` and `cpjobs.testing._service`
+in front of it), queues jobs as a pipeline would, and lets a test inspect
+them, move the clock and inject faults. If moto ever implements the job
+operations itself nothing breaks: the middleware answers them first.
 
-What would break if moto changed
---------------------------------
-Only the three names taken from ``moto.moto_server.werkzeug_app``:
-``DomainDispatcherApplication`` and ``create_backend_app`` (there throughout
-moto 5; tested with 5.0.20 and 5.2.5) and ``MotoRequestHandler`` (moto 5.2;
-werkzeug's own handler is used without it). Moving or renaming them breaks
-``serve()``. ``moto.core.base_backend.AccountSpecificBackend.get_session`` is
-called once at start so that moto's botocore session is built without the
-user's AWS profile (`cpjobs.testing._sessions`); without it, nothing is done.
-Nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
-middleware answers them first. Artifacts go through moto's S3 and KMS over
-HTTP with boto3, like any client. In front of moto's S3 sits
-`cpjobs.testing._artifacts.ArtifactGuard`: requests to the artifact bucket
-must carry a job's artifact credentials, within their scope and lifetime, as
-CodePipeline's would; the emulator itself uses a key of its own. moto
-attributes every key to its default account 123456789012, where the artifact
-bucket lives. Running with ``MOTO_ACCOUNT_ID`` or moto's IAM auth enabled
-would break that assumption.
+Artifacts go through moto's S3 and KMS over HTTP with boto3, like any
+client. In front of moto's S3 sits `cpjobs.testing._artifacts.ArtifactGuard`:
+requests to the artifact bucket must carry a job's artifact credentials,
+within their scope and lifetime, as CodePipeline's would; the emulator
+itself uses a key of its own. moto attributes every key to its default
+account 123456789012, where the artifact bucket lives. Running with
+``MOTO_ACCOUNT_ID`` or moto's IAM auth enabled would break that assumption.
 """
 
 from __future__ import annotations
@@ -43,12 +24,11 @@ import functools
 import hashlib
 import importlib
 import re
-import socket
 import threading
 import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final
 
 from typing_extensions import Self
 
@@ -73,16 +53,12 @@ from ._artifacts import ArtifactAccess, ArtifactGuard
 from ._http import TARGET_PREFIX, Faults, JobsMiddleware
 from ._job_requests import JobRequest, checked, checked_registration
 from ._records import JobRecord
+from ._server import HOST, Server, moto_app
 from ._service import ACCOUNT_ID, JobService, ServiceFault
 from ._sessions import isolated_session_vars, prepare_moto_session
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
-    from werkzeug.serving import WSGIRequestHandler
-
 __all__ = ["CodePipelineEmulator", "check_region"]
 
-_HOST: Final = "127.0.0.1"
 #: AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ...
 _REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
 #: How long `reset` waits for the calls being answered to end.
@@ -90,99 +66,12 @@ _RESET_WAIT: Final = 10.0
 _FINAL: Final = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT})
 
 
-class _Server:
-    """werkzeug's threaded WSGI server that can close its open connections."""
-
-    def __init__(self, app: WSGIApplication, port: int) -> None:
-        from werkzeug.serving import ThreadedWSGIServer
-
-        lock = threading.Lock()
-        sockets: set[socket.socket] = set()
-        threads: set[threading.Thread] = set()
-
-        class Server(ThreadedWSGIServer):
-            # Track each connection and its thread so stop() can end
-            # kept-alive connections instead of leaking their threads.
-            def process_request(self, request: Any, client_address: Any) -> None:
-                thread = threading.Thread(
-                    target=self._serve_connection,
-                    args=(request, client_address),
-                    name="cpjobs-emulator-connection",
-                    daemon=True,
-                )
-                with lock:
-                    sockets.add(request)
-                    threads.add(thread)
-                thread.start()
-
-            def _serve_connection(self, request: Any, client_address: Any) -> None:
-                try:
-                    self.process_request_thread(request, client_address)
-                finally:
-                    with lock:
-                        sockets.discard(request)
-                        threads.discard(threading.current_thread())
-
-        self._lock = lock
-        self._sockets = sockets
-        self._threads = threads
-        self._server = Server(_HOST, port, app, handler=_request_handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="cpjobs-emulator",
-            daemon=True,
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()  # serve_forever closes the listening socket
-        self._thread.join()
-        with self._lock:
-            sockets, threads = list(self._sockets), list(self._threads)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        for thread in threads:
-            thread.join(timeout=5)
-
-
-def _request_handler() -> type[WSGIRequestHandler]:
-    """Moto's request handler (or werkzeug's), without a log line per request."""
-    from werkzeug.serving import WSGIRequestHandler
-
-    werkzeug_app = importlib.import_module("moto.moto_server.werkzeug_app")
-    # MotoRequestHandler keeps S3 metadata headers with underscores (newer moto).
-    base = getattr(werkzeug_app, "MotoRequestHandler", WSGIRequestHandler)
-
-    def log_request(self: object, code: int | str = "-", size: int | str = "-") -> None:
-        """Stay quiet."""
-
-    return cast(
-        "type[WSGIRequestHandler]",
-        type("Handler", (base,), {"log_request": log_request}),
-    )
-
-
-def _moto_app() -> WSGIApplication:
-    """Return moto's own server application, as ``moto_server`` runs it."""
-    app = importlib.import_module("moto.moto_server.werkzeug_app")
-    return cast(
-        "WSGIApplication", app.DomainDispatcherApplication(app.create_backend_app)
-    )
-
-
 class CodePipelineEmulator:
     """CodePipeline's job-worker API, with moto's S3, STS and KMS, on loopback.
 
     Start it with `serve` or `aserve`. Workers talk to `endpoint_url` with any
-    credentials; tests drive it through the methods here.
+    credentials (the artifact bucket takes only the jobs' artifact
+    credentials); tests drive it through the methods here.
     """
 
     def __init__(
@@ -201,7 +90,7 @@ class CodePipelineEmulator:
         )
         self._service = JobService(self.clock, self._access)
         self._faults = Faults()
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._app: JobsMiddleware | None = None
         self._aws_lock = threading.Lock()
         self._clients: dict[str, Any] = {}
@@ -262,9 +151,9 @@ class CodePipelineEmulator:
     def _start(self, port: int) -> None:
         prepare_moto_session()
         app = self._app = JobsMiddleware(
-            self._service, self._faults, ArtifactGuard(self._access, _moto_app())
+            self._service, self._faults, ArtifactGuard(self._access, moto_app())
         )
-        self._server = _Server(app, port)
+        self._server = Server(app, port)
         self._server.start()
 
     def _stop(self) -> None:
@@ -284,7 +173,7 @@ class CodePipelineEmulator:
         """The URL for every client: CodePipeline, S3, STS, KMS."""
         if self._server is None:
             raise RuntimeError("The emulator is not running: use serve() or aserve()")
-        return f"http://{_HOST}:{self._server.port}"
+        return f"http://{HOST}:{self._server.port}"
 
     @property
     def region(self) -> str:

@@ -27,6 +27,7 @@ from emulator_helpers import (
 
 from cpjobs import JobsClient, converter
 from cpjobs.testing import CodePipelineEmulator
+from cpjobs.testing._artifacts import ArtifactAccess
 
 S3Factory = Callable[[CodePipelineEmulator, dict[str, str]], Any]
 
@@ -618,3 +619,16 @@ def test_plain_upload_is_fine_without_a_key(
     s3.put_object(Bucket=bucket, Key=key, Body=b"plain")
 
     assert b"plain" == emulator.read_artifact(job_id, "Out")
+
+
+def test_grants_keep_credentials_out_of_their_repr(
+    emulator: CodePipelineEmulator,
+) -> None:
+    """What the guard remembers of credentials never shows them in a repr."""
+    access = ArtifactAccess(emulator.artifact_bucket, emulator.clock)
+    credentials = access.issue("job", readable=["in"], writable=[], encrypted=False)
+    grant = access.grant(credentials.access_key_id)
+
+    assert grant is not None
+    assert credentials.access_key_id not in repr(grant)
+    assert credentials.session_token not in repr(grant)

@@ -268,3 +268,16 @@ async def lint_handler(job: cpjobs.Job, ctx: cpjobs.JobContext) -> cpjobs.Succes
     assert_type(ctx.artifacts, cpjobs.ArtifactStore)
     await ctx.artifacts.output().upload_file("report.zip")
     return cpjobs.Success()
+
+
+def emulator_setup() -> None:
+    from cpjobs.testing import CodePipelineEmulator, JobRecord
+
+    with CodePipelineEmulator.serve(strict_artifact_bucket=False) as emulator:
+        emulator.register_action_type(BUILD, queryable_property="Team")
+        emulator.set_timeouts(credentials=60.0)
+        emulator.strict_artifact_bucket = True
+        job_id = emulator.enqueue_job(BUILD, configuration={"Team": "web"})
+        assert_type(emulator.job(job_id), JobRecord)
+        assert_type(emulator.calls("PollForJobs"), int)
+        emulator.register_action_type(BUILD, queryable=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
