@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from botocore.exceptions import ProfileNotFound
+
 from ._action_types import (
     ActionTypeSpec,
     cloudformation_template,
@@ -352,8 +354,11 @@ def _with_client(
     args: argparse.Namespace, use: Callable[[JobsClient], Awaitable[ExitCode]]
 ) -> ExitCode:
     async def run() -> ExitCode:
-        async with _client(args) as client:
-            return await use(client)
+        try:
+            async with _client(args) as client:
+                return await use(client)
+        except ProfileNotFound as error:
+            raise ConfigurationError(str(error)) from None
 
     return asyncio.run(run())
 

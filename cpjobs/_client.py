@@ -7,7 +7,14 @@ import functools
 import logging
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+)
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -404,8 +411,12 @@ class JobsClient:
         *,
         action_owner_filter: ActionOwner | str | None = None,
         region_filter: str | None = None,
-    ) -> AsyncIterator[ActionType]:
-        """Every action type, page after page: ``async for t in client.action_types()``."""
+    ) -> AsyncGenerator[ActionType, None]:
+        """Every action type, page after page: ``async for t in client.action_types()``.
+
+        Leaving the loop early? Close it (``contextlib.aclosing``) so no page
+        request is left behind.
+        """
         next_token: str | None = None
         while True:
             page = await self.list_action_types(
