@@ -28,9 +28,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
-from typing import Any, Final
-
-from typing_extensions import Self
+from typing import Any, Final, Self
 
 from .._errors import InvalidField
 from .._models import (
