@@ -550,6 +550,8 @@ class Runtime(Generic[PolledT, JobT]):
         finally:
             for waiter in waiters:
                 waiter.cancel()
+            # Let them end now: a waiter still cancelling would outlive `run`.
+            await asyncio.wait(waiters)
 
 
 def _cancelled_by_others(task: asyncio.Task[Any] | None) -> bool:
