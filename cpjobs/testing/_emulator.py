@@ -46,8 +46,11 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from typing_extensions import Self
 
-from .._models import ActionOwner, ActionTypeId, JobStatus
+from .._converter import converter
+from .._models import ActionOwner, ActionTypeId, JobStatus, S3ArtifactLocation
+from ._control import ControlApp
 from ._http import TARGET_PREFIX, Faults, JobsMiddleware
+from ._pipelines import PipelineRunner
 from ._records import JobRecord
 from ._service import ACCOUNT_ID, JobService, ServiceFault
 
@@ -159,7 +162,11 @@ class CodePipelineEmulator:
     """
 
     def __init__(
-        self, *, region: str = "us-east-1", clock: Callable[[], float] | None = None
+        self,
+        *,
+        region: str = "us-east-1",
+        clock: Callable[[], float] | None = None,
+        succeed_aws_actions: bool = False,
     ) -> None:
         self._region = region
         self._base_clock = clock or time.monotonic
@@ -173,6 +180,9 @@ class CodePipelineEmulator:
         self._clients: dict[str, Any] = {}
         self._bucket_ready = False
         self._kms_key_arn: str | None = None
+        self._pipelines = PipelineRunner(
+            self, self._service, succeed_aws_actions=succeed_aws_actions
+        )
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -184,6 +194,7 @@ class CodePipelineEmulator:
         port: int = 0,
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
+        succeed_aws_actions: bool = False,
     ) -> Generator[Self, None, None]:
         """Run an emulator for the ``with`` block.
 
@@ -191,8 +202,13 @@ class CodePipelineEmulator:
             port: The port on 127.0.0.1; 0 picks a free one.
             region: The region clients should use.
             clock: Seconds for the timeouts; `time.monotonic` by default.
+            succeed_aws_actions: In the pipelines it runs, let AWS-owned
+                actions (other than S3 sources) succeed at once, instead of
+                failing them.
         """
-        emulator = cls(region=region, clock=clock)
+        emulator = cls(
+            region=region, clock=clock, succeed_aws_actions=succeed_aws_actions
+        )
         emulator._start(port)
         try:
             yield emulator
@@ -207,9 +223,12 @@ class CodePipelineEmulator:
         port: int = 0,
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
+        succeed_aws_actions: bool = False,
     ) -> AsyncGenerator[Self, None]:
         """Run an emulator for the ``async with`` block; see `serve`."""
-        emulator = cls(region=region, clock=clock)
+        emulator = cls(
+            region=region, clock=clock, succeed_aws_actions=succeed_aws_actions
+        )
         await asyncio.to_thread(emulator._start, port)
         try:
             yield emulator
@@ -217,9 +236,11 @@ class CodePipelineEmulator:
             await asyncio.to_thread(emulator._stop)
 
     def _start(self, port: int) -> None:
-        app = self._app = JobsMiddleware(self._service, self._faults, _moto_app())
+        around_moto = ControlApp(self, self._pipelines.wsgi(_moto_app()))
+        app = self._app = JobsMiddleware(self._service, self._faults, around_moto)
         self._server = _Server(app, port)
         self._server.start()
+        self._pipelines.start()
 
     def _stop(self) -> None:
         self._faults.clear()  # ends the delays under way
@@ -230,6 +251,7 @@ class CodePipelineEmulator:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self._pipelines.stop()
 
     # --- where it is -------------------------------------------------------------
 
@@ -295,6 +317,7 @@ class CodePipelineEmulator:
         # would otherwise land in the state of whatever comes next.
         if self._app is not None and not self._app.wait_idle(_RESET_WAIT):
             raise RuntimeError(f"calls still being answered after {_RESET_WAIT} s")
+        self._pipelines.reset()
         self._service.reset()
         with self._clock_lock:
             self._offset = 0.0
@@ -310,7 +333,7 @@ class CodePipelineEmulator:
         action_type_id: ActionTypeId,
         *,
         configuration: Mapping[str, str] | None = None,
-        input_artifacts: Mapping[str, bytes] | None = None,
+        input_artifacts: Mapping[str, bytes | S3ArtifactLocation] | None = None,
         output_artifacts: Sequence[str] = (),
         continuation_token: str | None = None,
         encryption_key: bool = False,
@@ -325,7 +348,8 @@ class CodePipelineEmulator:
 
         Args:
             configuration: The action's configuration (what ``queryParam`` filters on).
-            input_artifacts: Artifact name to content; each is put in S3.
+            input_artifacts: Artifact name to content, each put in S3; or to
+                the location of an object already there.
             output_artifacts: Names of the artifacts the worker writes to S3.
             continuation_token: ``data.continuationToken``, as if a previous job
                 had asked to continue.
@@ -360,7 +384,7 @@ class CodePipelineEmulator:
         *,
         client_id: str | None = None,
         configuration: Mapping[str, str] | None = None,
-        input_artifacts: Mapping[str, bytes] | None = None,
+        input_artifacts: Mapping[str, bytes | S3ArtifactLocation] | None = None,
         output_artifacts: Sequence[str] = (),
         continuation_token: str | None = None,
         encryption_key: bool = False,
@@ -394,6 +418,13 @@ class CodePipelineEmulator:
             action_type_id, data, client=(client_id, client_token)
         )
         return job_id, client_id, client_token
+
+    def client_token(self, client_id: str) -> str | None:
+        """The client token of a third-party client; ``None`` if there is none.
+
+        Fits `cpjobs.ThirdPartyJobWorker`'s ``client_tokens``.
+        """
+        return self._service.client_token(client_id)
 
     def job(self, job_id: str) -> JobRecord:
         """Return a snapshot of one job; `KeyError` if there is none."""
@@ -519,7 +550,7 @@ class CodePipelineEmulator:
         action_type_id: ActionTypeId,
         *,
         configuration: Mapping[str, str] | None,
-        input_artifacts: Mapping[str, bytes] | None,
+        input_artifacts: Mapping[str, bytes | S3ArtifactLocation] | None,
         output_artifacts: Sequence[str],
         continuation_token: str | None,
         encryption_key: bool,
@@ -546,6 +577,17 @@ class CodePipelineEmulator:
 
         inputs: list[dict[str, Any]] = []
         for name, content in (input_artifacts or {}).items():
+            if isinstance(content, S3ArtifactLocation):
+                inputs.append(
+                    {
+                        "name": name,
+                        "location": {
+                            "type": "S3",
+                            "s3Location": converter.unstructure(content),
+                        },
+                    }
+                )
+                continue
             where = location(name)
             self._client("s3").put_object(
                 Bucket=self.artifact_bucket,

@@ -376,6 +376,9 @@ class JobService:
         self._action_types: dict[ActionTypeKey, _ActionType] = {}
         self._jobs: dict[str, _Job] = {}
         self._client_tokens: dict[str, str] = {}
+        #: Called under the lock with the record of each job that ends; they
+        #: must not call back into the service.
+        self._end_listeners: list[Callable[[JobRecord], None]] = []
 
     @property
     def operations(self) -> frozenset[str]:
@@ -399,6 +402,14 @@ class JobService:
             self._client_tokens.clear()
             self.dispatch_timeout = DEFAULT_DISPATCH_TIMEOUT
             self.job_timeout = DEFAULT_JOB_TIMEOUT
+
+    def add_end_listener(self, listener: Callable[[JobRecord], None]) -> None:
+        """Call ``listener`` with the record of every job that ends, under the lock.
+
+        A job ends as Succeeded, Failed or TimedOut; ``listener`` must return
+        quickly and must not call back into the service.
+        """
+        self._end_listeners.append(listener)
 
     def register(self, action_type_id: ActionTypeId) -> None:
         """Register an action type (of any owner) if it is not yet."""
@@ -476,6 +487,7 @@ class JobService:
                 and now - job.since >= self.job_timeout
             ):
                 job.status, job.since = JobStatus.TIMED_OUT, now
+                self._ended(job)
 
     def _dispatch(
         self, action_type_id: ActionTypeId, count: int, query: Mapping[str, str]
@@ -561,13 +573,21 @@ class JobService:
             )
             job.next_job_id = following.id
             self._jobs[following.id] = following
+        self._ended(job)
         return {}
 
     def _fail(self, job: _Job, failure_details: FailureDetails) -> Response:
         self._require_in_progress(job)
         job.status, job.since = JobStatus.FAILED, self._clock()
         job.failure_details = failure_details
+        self._ended(job)
         return {}
+
+    def _ended(self, job: _Job) -> None:
+        if self._end_listeners:
+            record = job.record()
+            for listener in self._end_listeners:
+                listener(record)
 
     # --- operations -----------------------------------------------------------
 

@@ -81,7 +81,16 @@ async def test_aserve_runs_the_emulator() -> None:
 def test_command_line_serves_until_terminated() -> None:
     """``python -m cpjobs.testing serve`` prints its URL, serves, stops on SIGTERM."""
     with subprocess.Popen(
-        [sys.executable, "-m", "cpjobs.testing", "serve", "--region", "us-west-2"],
+        [
+            sys.executable,
+            "-m",
+            "cpjobs.testing",
+            "serve",
+            "--port",
+            "0",
+            "--region",
+            "us-west-2",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     ) as process:
