@@ -166,7 +166,7 @@ def _configuration(body: Body) -> dict[str, str]:
 
 def _artifact_content(artifact: Body, where: str) -> bytes:
     _only(artifact, ("name", "base64", "path"), where)
-    encoded = _text(artifact, "base64")
+    encoded = cast("str | None", _member(artifact, "base64", str, "a string"))
     path = _text(artifact, "path")
     if (encoded is None) == (path is None):
         raise _bad(f"{where} needs exactly one of base64 and path")

@@ -206,6 +206,38 @@ def test_continuation_token_and_pipeline_context_reach_the_job(
             "actionTypeId.category 'Quantum' is not a category",
         ),
         (
+            {"actionTypeId": {**BUILD_WIRE, "owner": "Robot"}},
+            "actionTypeId.owner 'Robot' is not an owner",
+        ),
+        ({"actionTypeId": {**BUILD_WIRE, "version": ""}}, "version must not be empty"),
+        (
+            {"actionTypeId": BUILD_WIRE, "inputArtifacts": ["S"]},
+            "inputArtifacts[0] must be an object",
+        ),
+        (
+            {
+                "actionTypeId": BUILD_WIRE,
+                "inputArtifacts": [
+                    {"name": "S", "base64": ""},
+                    {"name": "S", "base64": ""},
+                ],
+            },
+            "inputArtifacts[1].name 'S' is given twice",
+        ),
+        (
+            {"actionTypeId": BUILD_WIRE, "outputArtifacts": [1]},
+            "outputArtifacts must be a list of names",
+        ),
+        (
+            {"actionTypeId": BUILD_WIRE, "outputArtifacts": ["O", "O"]},
+            "outputArtifacts names an artifact twice",
+        ),
+        (
+            {"actionTypeId": BUILD_WIRE, "encryptionKey": "yes"},
+            "encryptionKey must be true or false",
+        ),
+        ({"actionTypeId": BUILD_WIRE, "stageName": 7}, "stageName must be a string"),
+        (
             {"actionTypeId": {**BUILD_WIRE, "provider": "x" * 36}},
             "actionTypeId: ActionTypeId.provider: is 36 characters long",
         ),
@@ -224,10 +256,44 @@ def test_bad_job_is_refused_with_the_member_named(
 
 
 def test_body_that_is_not_json_is_refused(emulator: CodePipelineEmulator) -> None:
-    """A body that is not a JSON object is a 400."""
+    """A body that is not JSON, or not a JSON object, is a 400."""
     status, answer = control(emulator, "POST", "/jobs", raw=b"{not json")
+    listed, not_object = control(emulator, "POST", "/jobs", raw=b"[]")
 
     assert (400, "the request body is not valid JSON") == (status, answer["message"])
+    assert (400, "the request body must be a JSON object") == (
+        listed,
+        not_object["message"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "message"),
+    [
+        ("/timeouts", {"job": 0}, "job must be more than 0 seconds"),
+        ("/timeouts", {"dispatch": "soon"}, "dispatch must be a number of seconds"),
+        ("/faults", {"code": "X"}, "operation is required"),
+        (
+            "/faults",
+            {"operation": "PollForJobs", "count": True},
+            "count must be an integer",
+        ),
+        (
+            "/faults",
+            {"operation": "PollForJobs", "count": 0},
+            "count must be at least 1",
+        ),
+        ("/latencies", {"operation": "PollForJobs"}, "seconds is required"),
+        ("/reset", {"now": True}, "the request has unknown member 'now'"),
+    ],
+)
+def test_bad_settings_are_refused(
+    emulator: CodePipelineEmulator, route: str, body: dict[str, Any], message: str
+) -> None:
+    """Bad timeouts, faults and latencies are a 400 that says what is wrong."""
+    status, answer = control(emulator, "POST", route, body)
+
+    assert (400, message) == (status, answer["message"])
 
 
 def test_oversized_body_is_refused_before_it_is_read(

@@ -69,6 +69,12 @@ def wire(action_type_id: ActionTypeId) -> dict[str, str]:
 
 
 S3_SOURCE = {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}
+CODEBUILD = {
+    "category": "Build",
+    "owner": "AWS",
+    "provider": "CodeBuild",
+    "version": "1",
+}
 
 
 def action(
@@ -572,17 +578,11 @@ def test_aws_action_fails_unless_told_to_succeed(
 ) -> None:
     """An AWS-owned action other than the S3 source fails, naming the option to pass it."""
     emulator.register_action_type(BUILD)
-    codebuild = {
-        "category": "Build",
-        "owner": "AWS",
-        "provider": "CodeBuild",
-        "version": "1",
-    }
     name = create_pipeline(
         ("Source", [source(aws, b"src")]),
         (
             "Build",
-            [action("Aws", codebuild), action("Custom", wire(BUILD), run_order=2)],
+            [action("Aws", CODEBUILD), action("Custom", wire(BUILD), run_order=2)],
         ),
     )
 
@@ -622,12 +622,6 @@ async def test_aws_actions_succeed_at_once_when_asked() -> None:
                 ),
             )["Role"]["Arn"]
             emulator.register_action_type(BUILD)
-            codebuild = {
-                "category": "Build",
-                "owner": "AWS",
-                "provider": "CodeBuild",
-                "version": "1",
-            }
             codepipeline.create_pipeline(
                 pipeline={
                     "name": name,
@@ -636,7 +630,7 @@ async def test_aws_actions_succeed_at_once_when_asked() -> None:
                     "stages": [
                         {
                             "name": "Build",
-                            "actions": [action("Aws", codebuild, outputs=["Out"])],
+                            "actions": [action("Aws", CODEBUILD, outputs=["Out"])],
                         },
                         {
                             "name": "Post",
@@ -748,14 +742,8 @@ def test_pipeline_without_custom_actions_is_left_to_moto(
     create_pipeline: Callable[..., str],
 ) -> None:
     """A pipeline of AWS actions only is moto's: its execution is moto's answer."""
-    codebuild = {
-        "category": "Build",
-        "owner": "AWS",
-        "provider": "CodeBuild",
-        "version": "1",
-    }
     name = create_pipeline(
-        ("Source", [source(aws, b"src")]), ("Build", [action("Aws", codebuild)])
+        ("Source", [source(aws, b"src")]), ("Build", [action("Aws", CODEBUILD)])
     )
 
     execution_id = codepipeline.start_pipeline_execution(name=name)[
