@@ -51,6 +51,7 @@ from .._models import ActionOwner, ActionTypeId, JobStatus, S3ArtifactLocation
 from ._control import ControlApp
 from ._http import TARGET_PREFIX, Faults, JobsMiddleware
 from ._pipelines import PipelineRunner
+from ._pipelines_http import PipelinesApp
 from ._records import JobRecord
 from ._service import ACCOUNT_ID, JobService, ServiceFault
 
@@ -236,7 +237,7 @@ class CodePipelineEmulator:
             await asyncio.to_thread(emulator._stop)
 
     def _start(self, port: int) -> None:
-        around_moto = ControlApp(self, self._pipelines.wsgi(_moto_app()))
+        around_moto = ControlApp(self, PipelinesApp(self._pipelines, _moto_app()))
         app = self._app = JobsMiddleware(self._service, self._faults, around_moto)
         self._server = _Server(app, port)
         self._server.start()
@@ -244,6 +245,7 @@ class CodePipelineEmulator:
 
     def _stop(self) -> None:
         self._faults.clear()  # ends the delays under way
+        self._pipelines.stop()  # first: moving an execution on may use S3
         with self._aws_lock:
             for client in self._clients.values():
                 client.close()
@@ -251,7 +253,6 @@ class CodePipelineEmulator:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        self._pipelines.stop()
 
     # --- where it is -------------------------------------------------------------
 

@@ -2,17 +2,16 @@
 
 moto keeps pipeline definitions (CreatePipeline, GetPipeline, ...) but runs
 nothing: its executions succeed at once. `PipelineRunner` runs every pipeline
-that holds a Custom or ThirdParty action instead. `StartPipelineExecution`
-reads the definition from moto (GetPipeline, answered in process), then the
-stages run in order and, within a stage, the actions in ``runOrder`` (actions
-sharing a runOrder run in parallel). A Custom or ThirdParty action is a job
-queued with the emulator's own `enqueue_job` / `enqueue_third_party_job`; its
-output artifacts are the input artifacts of later actions by name, as the
-very objects its worker wrote. When every action of a runOrder succeeds the
-next one starts; when one fails, its stage and the execution fail once the
-actions under way have ended. `GetPipelineExecution`, `ListPipelineExecutions`,
-`GetPipelineState` and `ListActionExecutions` answer from here for the
-pipelines it runs; everything else goes to moto.
+that holds a Custom or ThirdParty action instead (`PipelinesApp` in
+``_pipelines_http`` hands it ``StartPipelineExecution`` with the definition
+moto stores). The stages run in order and, within a stage, the actions in
+``runOrder``; actions sharing a runOrder run in parallel. A Custom or
+ThirdParty action is a job queued with the emulator's own `enqueue_job` /
+`enqueue_third_party_job`; its output artifacts are the input artifacts of
+later actions by name, as the very objects its worker wrote. When every
+action of a runOrder succeeds the next one starts; when one fails, its stage
+and the execution fail once the actions under way have ended. A continuation
+(success with a token) is the service's next job for the same action.
 
 AWS-owned actions do not run: an S3 source action hands on the object named by
 its ``S3Bucket`` and ``S3ObjectKey`` configuration; any other fails, or
@@ -21,38 +20,51 @@ succeeds at once with empty output locations if the emulator was started with
 
 Jobs end under the job service's lock; its listener only queues the record,
 and the runner's own thread moves the execution on (so nothing runs under that
-lock but a queue put).
+lock but a queue put). The runner's lock is taken before the service's, never
+the other way round.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import queue
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
 from .._converter import converter
-from .._mapping import FrozenMap, freeze, redacted
 from .._models import ActionCategory, ActionOwner, ActionTypeId, JobStatus
 from .._models import S3ArtifactLocation as _JobS3Location
-from ._http import TARGET_PREFIX, read_body, respond
+from ._pipeline_shapes import (
+    STARTED_BY_API,
+    ActionExecution,
+    ActionExecutionDetail,
+    ActionExecutionInput,
+    ActionExecutionOutput,
+    ActionExecutionResult,
+    ActionState,
+    ArtifactDetail,
+    ErrorDetails,
+    PipelineExecution,
+    PipelineExecutionSummary,
+    ResolvedPipelineVariable,
+    S3Location,
+    StageExecution,
+    StageState,
+    TransitionState,
+)
 from ._records import JobRecord
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-
     from ._emulator import CodePipelineEmulator
     from ._service import JobService
 
-__all__ = ["PipelineRunner"]
+__all__ = ["PipelineFault", "PipelineRunner", "runs_jobs"]
 
 _logger = logging.getLogger("cpjobs.testing")
 _VARIABLE = re.compile(
@@ -66,153 +78,13 @@ SUCCEEDED: Final = "Succeeded"
 FAILED: Final = "Failed"
 
 
-class _Refused(Exception):
+class PipelineFault(Exception):
     """A request the service refuses: error code and message (HTTP 400)."""
 
     def __init__(self, code: str, message: str) -> None:
         self.code = code
         self.message = message
         super().__init__(message)
-
-
-# --- wire shapes (GetPipelineExecution, GetPipelineState, ListActionExecutions) ---
-#
-# Built here, written by the converter (camelCase, None omitted).
-
-
-@attrs.frozen(kw_only=True)
-class ErrorDetails:
-    code: str
-    message: str
-
-
-@attrs.frozen(kw_only=True)
-class S3Location:
-    bucket: str
-    key: str
-
-
-@attrs.frozen(kw_only=True)
-class ArtifactDetail:
-    name: str
-    s3location: S3Location
-
-
-@attrs.frozen(kw_only=True)
-class ActionExecutionInput:
-    action_type_id: ActionTypeId
-    configuration: Mapping[str, str] = attrs.field(repr=redacted, converter=FrozenMap)
-    resolved_configuration: Mapping[str, str] = attrs.field(
-        repr=redacted, converter=FrozenMap
-    )
-    region: str
-    input_artifacts: tuple[ArtifactDetail, ...]
-    namespace: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ActionExecutionResult:
-    external_execution_id: str | None = None
-    external_execution_summary: str | None = None
-    external_execution_url: str | None = None
-    error_details: ErrorDetails | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ActionExecutionOutput:
-    output_artifacts: tuple[ArtifactDetail, ...] = ()
-    execution_result: ActionExecutionResult | None = None
-    output_variables: Mapping[str, str] | None = attrs.field(
-        default=None, converter=freeze
-    )
-
-
-@attrs.frozen(kw_only=True)
-class ActionExecutionDetail:
-    pipeline_execution_id: str
-    action_execution_id: str
-    pipeline_version: int
-    stage_name: str
-    action_name: str
-    start_time: datetime
-    last_update_time: datetime
-    status: str
-    input: ActionExecutionInput
-    output: ActionExecutionOutput
-
-
-@attrs.frozen(kw_only=True)
-class ActionExecution:
-    action_execution_id: str
-    status: str
-    last_status_change: datetime
-    summary: str | None = None
-    external_execution_id: str | None = None
-    external_execution_url: str | None = None
-    percent_complete: int | None = None
-    error_details: ErrorDetails | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ActionState:
-    action_name: str
-    latest_execution: ActionExecution | None = None
-
-
-@attrs.frozen(kw_only=True)
-class StageExecution:
-    pipeline_execution_id: str
-    status: str
-
-
-@attrs.frozen(kw_only=True)
-class TransitionState:
-    enabled: bool
-
-
-@attrs.frozen(kw_only=True)
-class StageState:
-    stage_name: str
-    inbound_transition_state: TransitionState
-    action_states: tuple[ActionState, ...]
-    latest_execution: StageExecution | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ResolvedPipelineVariable:
-    name: str
-    resolved_value: str
-
-
-@attrs.frozen(kw_only=True)
-class ExecutionTrigger:
-    trigger_type: str = "StartPipelineExecution"
-    trigger_detail: str = ""
-
-
-@attrs.frozen(kw_only=True)
-class PipelineExecution:
-    pipeline_name: str
-    pipeline_version: int
-    pipeline_execution_id: str
-    status: str
-    status_summary: str | None = None
-    artifact_revisions: tuple[()] = ()
-    variables: tuple[ResolvedPipelineVariable, ...] = ()
-    trigger: ExecutionTrigger = ExecutionTrigger()
-    execution_type: str = "STANDARD"
-
-
-@attrs.frozen(kw_only=True)
-class PipelineExecutionSummary:
-    pipeline_execution_id: str
-    status: str
-    start_time: datetime
-    last_update_time: datetime
-    status_summary: str | None = None
-    source_revisions: tuple[()] = ()
-    trigger: ExecutionTrigger = ExecutionTrigger()
-    execution_type: str = "STANDARD"
 
 
 # --- what the runner keeps --------------------------------------------------------
@@ -357,6 +229,8 @@ class _Execution:
                 ResolvedPipelineVariable(name=name, resolved_value=value)
                 for name, value in self.variables.items()
             ),
+            trigger=STARTED_BY_API,
+            execution_type="STANDARD",
         )
 
     def summarized(self) -> PipelineExecutionSummary:
@@ -366,6 +240,8 @@ class _Execution:
             status_summary=self.status_summary,
             start_time=self.started,
             last_update_time=self.updated,
+            trigger=STARTED_BY_API,
+            execution_type="STANDARD",
         )
 
 
@@ -439,10 +315,6 @@ class PipelineRunner:
             self._by_request_token.clear()
             self._client_ids.clear()
 
-    def wsgi(self, moto_app: WSGIApplication) -> WSGIApplication:
-        """A WSGI app answering the execution operations of the pipelines run here."""
-        return _PipelinesApp(self, moto_app)
-
     # --- operations (under the lock) --------------------------------------------
 
     def start_execution(
@@ -510,7 +382,7 @@ class PipelineRunner:
             if wanted is not None:
                 executions = [e for e in executions if e.id == wanted]
                 if not executions:
-                    raise _Refused(
+                    raise PipelineFault(
                         "PipelineExecutionNotFoundException",
                         f"Pipeline execution {wanted} does not exist in pipeline "
                         f"{params['pipelineName']}",
@@ -663,22 +535,31 @@ class PipelineRunner:
                 action.summary = "Succeeded at once: the emulator runs no AWS actions"
                 self._succeeded(action)
             else:
-                raise _Refused(
+                raise PipelineFault(
                     "ActionNotRun",
                     f"The emulator does not run AWS-owned {_type_name(action.type_id)} "
                     "actions; start it with succeed_aws_actions=True to let them "
                     "succeed at once",
                 )
-        except _Refused as refused:
+        except PipelineFault as refused:
             action.end(
                 FAILED, error=ErrorDetails(code=refused.code, message=refused.message)
+            )
+        except Exception as error:  # S3 or KMS on the way: the action fails, told why
+            _logger.exception("action %s could not start", action.name)
+            action.end(
+                FAILED,
+                error=ErrorDetails(
+                    code="InternalError",
+                    message=f"The emulator could not start the action: {type(error).__name__}",
+                ),
             )
 
     def _queue_job(self, action: _Action, inputs: Mapping[str, _JobS3Location]) -> None:
         execution = action.execution
         action_type_id = converter.structure(action.type_id, ActionTypeId)
         if not self._registered(action_type_id):
-            raise _Refused(
+            raise PipelineFault(
                 "ActionTypeNotFoundException",
                 f"ActionType {_type_name(action.type_id)} does not exist: create or "
                 "register it before starting the pipeline",
@@ -726,14 +607,14 @@ class PipelineRunner:
         configuration = action.resolved_configuration
         bucket, key = configuration.get("S3Bucket"), configuration.get("S3ObjectKey")
         if not bucket or not key:
-            raise _Refused(
+            raise PipelineFault(
                 "ConfigurationError",
                 "An S3 source action needs S3Bucket and S3ObjectKey in its configuration",
             )
         try:
             self._emulator.read_object(bucket, key)
         except Exception as error:  # botocore's ClientError, or no connection
-            raise _Refused(
+            raise PipelineFault(
                 "PermissionError"
                 if "AccessDenied" in str(error)
                 else "ConfigurationError",
@@ -776,7 +657,7 @@ def _detail(name: str, location: _JobS3Location | None) -> ArtifactDetail:
 def _artifact(execution: _Execution, name: str) -> _JobS3Location:
     location = execution.artifacts.get(name)
     if location is None:
-        raise _Refused(
+        raise PipelineFault(
             "ConfigurationError",
             f"Input artifact {name} is not an output of an earlier action",
         )
@@ -792,7 +673,7 @@ def _variables(
     given = {str(v["name"]): str(v["value"]) for v in params.get("variables") or ()}
     unknown = sorted(set(given) - set(declared))
     if unknown:
-        raise _Refused(
+        raise PipelineFault(
             "ValidationException",
             f"Pipeline variable {unknown[0]} is not declared in pipeline "
             f"{pipeline['name']}",
@@ -800,7 +681,7 @@ def _variables(
     values = {name: value for name, value in declared.items() if value is not None}
     missing = sorted(set(declared) - set(values) - set(given))
     if missing:
-        raise _Refused(
+        raise PipelineFault(
             "ValidationException",
             f"Pipeline variable {missing[0]} has no default value and was not given",
         )
@@ -818,7 +699,7 @@ def _resolve(execution: _Execution, definition: Mapping[str, Any]) -> dict[str, 
     def value(match: re.Match[str]) -> str:
         found = scopes.get(match["namespace"], {}).get(match["name"])
         if found is None:
-            raise _Refused(
+            raise PipelineFault(
                 "ConfigurationError",
                 f"Unable to resolve variable {match[0]} in the configuration of "
                 f"action {definition['name']}",
@@ -863,158 +744,3 @@ def _stage_state(
 
 def _wire(model: object) -> Any:
     return converter.unstructure(model)
-
-
-def _epoch_seconds(value: object) -> float:
-    """Timestamps as the JSON protocol writes them."""
-    if isinstance(value, datetime):
-        return value.timestamp()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-# --- the WSGI layer ------------------------------------------------------------------
-
-
-class _PipelinesApp:
-    """Answers the execution operations of pipelines the runner runs; the rest to moto."""
-
-    def __init__(self, runner: PipelineRunner, moto_app: WSGIApplication) -> None:
-        self._runner = runner
-        self._moto_app = moto_app
-        self._operations: dict[
-            str, Callable[[WSGIEnvironment, Mapping[str, Any]], dict[str, Any] | None]
-        ] = {
-            "StartPipelineExecution": self._start,
-            "GetPipelineExecution": self._get_execution,
-            "ListPipelineExecutions": self._list_executions,
-            "GetPipelineState": self._state,
-            "ListActionExecutions": self._list_action_executions,
-        }
-
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
-        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-        operation = self._operations.get(target.removeprefix(TARGET_PREFIX))
-        if not target.startswith(TARGET_PREFIX) or operation is None:
-            return self._moto_app(environ, start_response)
-        raw = read_body(environ)
-        try:
-            params = json.loads(raw or b"{}")
-            if not isinstance(params, dict):
-                raise ValueError
-        except ValueError:
-            return respond(
-                start_response,
-                400,
-                {
-                    "__type": "SerializationException",
-                    "message": "The body is not a JSON object",
-                },
-            )
-        try:
-            answer = operation(environ, cast("Mapping[str, Any]", params))
-        except _Refused as refused:
-            return respond(
-                start_response,
-                400,
-                {"__type": refused.code, "message": refused.message},
-            )
-        except _MotoAnswer as moto:
-            return respond(start_response, moto.status, moto.body)
-        if answer is None:
-            environ["wsgi.input"] = io.BytesIO(raw)
-            environ["CONTENT_LENGTH"] = str(len(raw))
-            return self._moto_app(environ, start_response)
-        return respond(start_response, 200, answer, default=_epoch_seconds)
-
-    def _pipeline(self, environ: WSGIEnvironment, name: object) -> Mapping[str, Any]:
-        """The pipeline's definition, asked of moto in process (GetPipeline)."""
-        status, body = _call_moto(
-            self._moto_app, environ, "GetPipeline", {"name": name}
-        )
-        if status != 200:
-            raise _MotoAnswer(status, body)
-        return cast("Mapping[str, Any]", body["pipeline"])
-
-    def _start(
-        self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        pipeline = self._pipeline(environ, params.get("name"))
-        if not runs_jobs(pipeline):
-            return None
-        return self._runner.start_execution(pipeline, params)
-
-    def _get_execution(
-        self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        return self._runner.get_execution(params)
-
-    def _list_executions(
-        self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        if not self._runner.runs(str(params.get("pipelineName"))):
-            return None
-        return self._runner.list_executions(params)
-
-    def _state(
-        self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        pipeline = self._pipeline(environ, params.get("name"))
-        if not self._runner.runs(str(pipeline["name"])) and not runs_jobs(pipeline):
-            return None
-        return self._runner.state(pipeline)
-
-    def _list_action_executions(
-        self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        pipeline = self._pipeline(environ, params.get("pipelineName"))
-        if not self._runner.runs(str(pipeline["name"])) and not runs_jobs(pipeline):
-            return None
-        return self._runner.list_action_executions(params)
-
-
-class _MotoAnswer(Exception):
-    """moto's error answer to a call made on the way, passed on as it is."""
-
-    def __init__(self, status: int, body: Mapping[str, Any]) -> None:
-        self.status = status
-        self.body = body
-        super().__init__(body.get("message") or body.get("__type"))
-
-
-def _call_moto(
-    moto_app: WSGIApplication,
-    environ: WSGIEnvironment,
-    operation: str,
-    params: Mapping[str, Any],
-) -> tuple[int, dict[str, Any]]:
-    """Call a CodePipeline operation of moto in process, with the request's headers."""
-    body = json.dumps(params).encode()
-    call = dict(environ)
-    call.update(
-        {
-            "HTTP_X_AMZ_TARGET": TARGET_PREFIX + operation,
-            "REQUEST_METHOD": "POST",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.input": io.BytesIO(body),
-        }
-    )
-    statuses: list[int] = []
-
-    def write(data: bytes) -> None:
-        raise NotImplementedError("moto answers by returning its body")
-
-    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
-        statuses.append(int(status.split(" ", 1)[0]))
-        return write
-
-    chunks = moto_app(call, start_response)
-    try:
-        payload = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    answer = json.loads(payload or b"{}")
-    return statuses[0], cast("dict[str, Any]", answer)

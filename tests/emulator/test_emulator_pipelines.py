@@ -806,6 +806,9 @@ def test_executions_are_listed_newest_first_and_tokens_are_idempotent(
     assert [second["pipelineExecutionId"], first["pipelineExecutionId"]] == [
         s["pipelineExecutionId"] for s in listed["pipelineExecutionSummaries"]
     ]
+    assert {"StartPipelineExecution"} == {
+        s["trigger"]["triggerType"] for s in listed["pipelineExecutionSummaries"]
+    }
     assert 2 == len(emulator.jobs())
 
 
