@@ -72,6 +72,9 @@ _VARIABLE = re.compile(
 )
 _RUNS_JOBS: Final = frozenset({ActionOwner.CUSTOM.value, ActionOwner.THIRD_PARTY.value})
 
+#: What the service shows for the value of a secret configuration property.
+_MASK: Final = "****"
+
 # Execution, stage and action statuses, as the service spells them.
 IN_PROGRESS: Final = "InProgress"
 SUCCEEDED: Final = "Succeeded"
@@ -117,6 +120,8 @@ class _Action:
     percent_complete: int | None = None
     output_variables: Mapping[str, str] | None = None
     error: ErrorDetails | None = None
+    #: Configuration keys of the action type's secret properties.
+    secret_keys: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -125,6 +130,13 @@ class _Action:
     @property
     def type_id(self) -> Mapping[str, str]:
         return cast("Mapping[str, str]", self.definition["actionTypeId"])
+
+    def _masked(self, configuration: Mapping[str, str]) -> dict[str, str]:
+        """The configuration with secret properties' values masked, as the service shows it."""
+        return {
+            key: _MASK if key in self.secret_keys else value
+            for key, value in configuration.items()
+        }
 
     def end(self, status: str, *, error: ErrorDetails | None = None) -> None:
         self.status, self.error, self.updated = status, error, _now()
@@ -142,8 +154,8 @@ class _Action:
             status=self.status,
             input=ActionExecutionInput(
                 action_type_id=converter.structure(self.type_id, ActionTypeId),
-                configuration=self.definition.get("configuration") or {},
-                resolved_configuration=self.resolved_configuration,
+                configuration=self._masked(self.definition.get("configuration") or {}),
+                resolved_configuration=self._masked(self.resolved_configuration),
                 region=region,
                 input_artifacts=self.inputs,
                 namespace=self.definition.get("namespace"),
@@ -558,12 +570,18 @@ class PipelineRunner:
     def _queue_job(self, action: _Action, inputs: Mapping[str, _JobS3Location]) -> None:
         execution = action.execution
         action_type_id = converter.structure(action.type_id, ActionTypeId)
-        if not self._registered(action_type_id):
+        action_type = self._registered(action_type_id)
+        if action_type is None:
             raise PipelineFault(
                 "ActionTypeNotFoundException",
                 f"ActionType {_type_name(action.type_id)} does not exist: create or "
                 "register it before starting the pipeline",
             )
+        action.secret_keys = frozenset(
+            str(p["name"])
+            for p in action_type.get("actionConfigurationProperties") or ()
+            if p.get("secret")
+        )
         options: dict[str, Any] = {
             "configuration": action.resolved_configuration,
             "input_artifacts": inputs,
@@ -596,12 +614,13 @@ class PipelineRunner:
         )
         self._by_job[job_id] = action
 
-    def _registered(self, action_type_id: ActionTypeId) -> bool:
+    def _registered(self, action_type_id: ActionTypeId) -> Mapping[str, Any] | None:
+        """The action type as ListActionTypes shows it; ``None`` if it does not exist."""
         listed = self._service.call(
             "ListActionTypes", {"actionOwnerFilter": action_type_id.owner.value}
         )
         wire = converter.unstructure(action_type_id)
-        return any(t["id"] == wire for t in listed["actionTypes"])
+        return next((t for t in listed["actionTypes"] if t["id"] == wire), None)
 
     def _s3_source(self, action: _Action) -> None:
         configuration = action.resolved_configuration

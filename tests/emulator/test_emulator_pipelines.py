@@ -834,3 +834,49 @@ def test_reset_forgets_the_executions(
         )
 
     assert "PipelineExecutionNotFoundException" == error_of(raised.value)[0]
+
+
+def test_secret_configuration_is_masked_in_action_executions(
+    emulator: CodePipelineEmulator,
+    codepipeline: Any,
+    aws: dict[str, Any],
+    create_pipeline: Callable[..., str],
+) -> None:
+    """The job gets a secret property's value; ListActionExecutions shows ****."""
+    codepipeline.create_custom_action_type(
+        category="Build",
+        provider="SecretTool",
+        version="1",
+        configurationProperties=[
+            {"name": "Project", "required": True, "key": True, "secret": False},
+            {"name": "Token", "required": True, "key": False, "secret": True},
+        ],
+        inputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
+        outputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
+    )
+    secret_tool = {**wire(BUILD), "provider": "SecretTool"}
+    name = create_pipeline(
+        ("Source", [source(aws, b"src")]),
+        (
+            "Build",
+            [
+                action(
+                    "Compile",
+                    secret_tool,
+                    configuration={"Project": "web", "Token": "s3cret-value"},
+                )
+            ],
+        ),
+    )
+
+    execution_id = codepipeline.start_pipeline_execution(name=name)[
+        "pipelineExecutionId"
+    ]
+    (job,) = emulator.jobs()
+    compile_run = action_executions(codepipeline, name, execution_id)[0]
+
+    assert {"Project": "web", "Token": "s3cret-value"} == dict(job.configuration)
+    assert {"Project": "web", "Token": "****"} == compile_run["input"]["configuration"]
+    assert {"Project": "web", "Token": "****"} == compile_run["input"][
+        "resolvedConfiguration"
+    ]
