@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import urllib.error
 import urllib.request
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -459,6 +460,7 @@ def test_fault_for_an_unknown_operation_is_refused(
 
     assert (400, 400, 400) == (fault, latency, status)
     assert "CodePipeline has no operation 'PollForJbos'" == answer["message"]
+    assert 400 == control(emulator, "GET", "/calls/PollForJbos")[0]
 
 
 def test_injected_latency_is_accepted(
@@ -565,3 +567,26 @@ def test_curl_queues_and_reads_a_job(emulator: CodePipelineEmulator) -> None:
 
     assert {"K": "v"} == json.loads(shown.stdout)["configuration"]
     assert {"K": "v"} == dict(emulator.job(job_id).configuration)
+
+
+def test_record_timestamps_are_iso_8601(
+    emulator: CodePipelineEmulator, codepipeline: Any
+) -> None:
+    """A reported revision's creation time comes back as ISO 8601 text."""
+    job_id = enqueue(emulator)
+    job = poll_one(codepipeline)
+    codepipeline.acknowledge_job(jobId=job["id"], nonce=job["nonce"])
+    codepipeline.put_job_success_result(
+        jobId=job_id,
+        currentRevision={
+            "revision": "abc123",
+            "changeIdentifier": "c1",
+            "created": datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        },
+    )
+
+    _, record = control(emulator, "GET", f"/jobs/{job_id}")
+
+    assert (
+        "2025-01-02T03:04:05+00:00" == record["success"]["currentRevision"]["created"]
+    )

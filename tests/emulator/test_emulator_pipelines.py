@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -880,3 +882,152 @@ def test_secret_configuration_is_masked_in_action_executions(
     assert {"Project": "web", "Token": "****"} == compile_run["input"][
         "resolvedConfiguration"
     ]
+
+
+def incomplete_source(aws: dict[str, Any]) -> dict[str, Any]:
+    return action("Fetch", S3_SOURCE, configuration={"S3Bucket": aws["bucket"]})
+
+
+@pytest.mark.parametrize(
+    ("stages", "message"),
+    [
+        (
+            lambda aws: [
+                ("Source", [source(aws, b"src")]),
+                ("Build", [action("Compile", wire(BUILD), inputs=["Missing"])]),
+            ],
+            "Input artifact Missing is not an output of an earlier action",
+        ),
+        (
+            lambda aws: [
+                ("Source", [source(aws, b"src")]),
+                (
+                    "Build",
+                    [action("Compile", wire(BUILD), configuration={"V": "#{No.X}"})],
+                ),
+            ],
+            "Unable to resolve variable #{No.X} in the configuration of action Compile",
+        ),
+        (
+            lambda aws: [
+                ("Source", [incomplete_source(aws)]),
+                ("Build", [action("Compile", wire(BUILD))]),
+            ],
+            "An S3 source action needs S3Bucket and S3ObjectKey in its configuration",
+        ),
+    ],
+)
+def test_misconfigured_action_fails_saying_why(
+    emulator: CodePipelineEmulator,
+    codepipeline: Any,
+    aws: dict[str, Any],
+    create_pipeline: Callable[..., str],
+    stages: Callable[[dict[str, Any]], list[Any]],
+    message: str,
+) -> None:
+    """A missing input artifact, an unknown variable or an incomplete S3 source fails."""
+    emulator.register_action_type(BUILD)
+    name = create_pipeline(*stages(aws))
+
+    execution_id = codepipeline.start_pipeline_execution(name=name)[
+        "pipelineExecutionId"
+    ]
+    (failed,) = [
+        d
+        for d in action_executions(codepipeline, name, execution_id)
+        if d["status"] == "Failed"
+    ]
+
+    assert "Failed" == execution_status(codepipeline, name, execution_id)
+    assert message == failed["output"]["executionResult"]["errorDetails"]["message"]
+    assert () == emulator.jobs()
+
+
+def test_variable_without_default_must_be_given(
+    emulator: CodePipelineEmulator,
+    codepipeline: Any,
+    aws: dict[str, Any],
+    create_pipeline: Callable[..., str],
+) -> None:
+    """A declared variable with no default, not given at the start, is refused."""
+    emulator.register_action_type(BUILD)
+    name = create_pipeline(
+        ("Source", [source(aws, b"src")]),
+        ("Build", [action("Compile", wire(BUILD))]),
+        variables=[{"name": "Env"}],
+    )
+
+    with pytest.raises(ClientError) as raised:
+        codepipeline.start_pipeline_execution(name=name)
+
+    assert ("ValidationException", 400) == error_of(raised.value)
+    assert "Env has no default value" in str(raised.value)
+
+
+def test_max_results_limits_the_lists(
+    emulator: CodePipelineEmulator,
+    codepipeline: Any,
+    aws: dict[str, Any],
+    create_pipeline: Callable[..., str],
+) -> None:
+    """MaxResults cuts ListPipelineExecutions and ListActionExecutions, newest first."""
+    emulator.register_action_type(BUILD)
+    name = create_pipeline(
+        ("Source", [source(aws, b"src")]), ("Build", [action("B", wire(BUILD))])
+    )
+    codepipeline.start_pipeline_execution(name=name)
+    newest = codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"]
+
+    executions = codepipeline.list_pipeline_executions(pipelineName=name, maxResults=1)
+    actions = codepipeline.list_action_executions(pipelineName=name, maxResults=1)
+
+    assert [newest] == [
+        s["pipelineExecutionId"] for s in executions["pipelineExecutionSummaries"]
+    ]
+    assert [(newest, "B")] == [
+        (d["pipelineExecutionId"], d["actionName"])
+        for d in actions["actionExecutionDetails"]
+    ]
+
+
+def test_reads_of_moto_pipelines_stay_with_moto(
+    emulator: CodePipelineEmulator,
+    codepipeline: Any,
+    aws: dict[str, Any],
+    create_pipeline: Callable[..., str],
+) -> None:
+    """Executions of an AWS-only pipeline are listed by moto, as moto ran them."""
+    name = create_pipeline(
+        ("Source", [source(aws, b"src")]), ("Build", [action("Aws", CODEBUILD)])
+    )
+    execution_id = codepipeline.start_pipeline_execution(name=name)[
+        "pipelineExecutionId"
+    ]
+
+    listed = codepipeline.list_pipeline_executions(pipelineName=name)
+
+    assert [execution_id] == [
+        s["pipelineExecutionId"] for s in listed["pipelineExecutionSummaries"]
+    ]
+
+
+def test_start_with_a_body_that_is_not_an_object_is_refused(
+    emulator: CodePipelineEmulator,
+) -> None:
+    """A StartPipelineExecution body that is not a JSON object is a SerializationException."""
+    request = urllib.request.Request(
+        emulator.endpoint_url,
+        data=b"[]",
+        method="POST",
+        headers={
+            "X-Amz-Target": "CodePipeline_20150709.StartPipelineExecution",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )
+
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=30)
+    with raised.value as answer:
+        body = json.loads(answer.read())
+
+    assert (400, "SerializationException") == (raised.value.code, body["__type"])
