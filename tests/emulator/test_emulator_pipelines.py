@@ -173,6 +173,12 @@ def source(aws: dict[str, Any], content: bytes) -> dict[str, Any]:
 # --- running ---------------------------------------------------------------------------
 
 
+def start(codepipeline: Any, name: str, **params: Any) -> str:
+    """Start an execution of the pipeline; return its id."""
+    answer = codepipeline.start_pipeline_execution(name=name, **params)
+    return str(answer["pipelineExecutionId"])
+
+
 def execution_status(codepipeline: Any, name: str, execution_id: str) -> str:
     answer = codepipeline.get_pipeline_execution(
         pipelineName=name, pipelineExecutionId=execution_id
@@ -285,9 +291,7 @@ async def test_three_stages_pass_artifacts_from_action_to_action(
     )
     tester = JobWorker(jobs_client, TEST, check, poll_backoff=FAST_POLLS)
     async with working(builder, tester):
-        execution_id = codepipeline.start_pipeline_execution(name=name)[
-            "pipelineExecutionId"
-        ]
+        execution_id = start(codepipeline, name)
         status = await wait_until_done(codepipeline, name, execution_id)
 
     build_job, test_job = emulator.jobs()
@@ -337,9 +341,7 @@ async def test_failed_action_fails_the_stage_and_the_execution(
         return Failure("compile error on line 3")
 
     async with working(JobWorker(jobs_client, BUILD, broken, poll_backoff=FAST_POLLS)):
-        execution_id = codepipeline.start_pipeline_execution(name=name)[
-            "pipelineExecutionId"
-        ]
+        execution_id = start(codepipeline, name)
         status = await wait_until_done(codepipeline, name, execution_id)
 
     compile_run = action_executions(codepipeline, name, execution_id)[0]
@@ -402,9 +404,7 @@ def test_same_run_order_runs_in_parallel_and_the_next_waits_for_both(
         codepipeline.acknowledge_job(jobId=job.id, nonce=nonces[job.id])
         codepipeline.put_job_success_result(jobId=job.id)
 
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
     started_together = sides()
     finish("L")
     after_one = sides()
@@ -445,9 +445,7 @@ async def test_continuation_requeues_the_action_with_its_token(
     async with working(
         JobWorker(jobs_client, BUILD, in_two_steps, poll_backoff=FAST_POLLS)
     ):
-        execution_id = codepipeline.start_pipeline_execution(name=name)[
-            "pipelineExecutionId"
-        ]
+        execution_id = start(codepipeline, name)
         status = await wait_until_done(codepipeline, name, execution_id)
 
     first, second = emulator.jobs()
@@ -487,9 +485,7 @@ async def test_third_party_action_runs_with_the_emulators_client_tokens(
         jobs_client, DEPLOY, ship, emulator.client_token, poll_backoff=FAST_POLLS
     )
     async with working(worker):
-        execution_id = codepipeline.start_pipeline_execution(name=name)[
-            "pipelineExecutionId"
-        ]
+        execution_id = start(codepipeline, name)
         status = await wait_until_done(codepipeline, name, execution_id)
 
     (job,) = emulator.jobs()
@@ -588,9 +584,7 @@ def test_aws_action_fails_unless_told_to_succeed(
         ),
     )
 
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
     aws_run = action_executions(codepipeline, name, execution_id)[0]
 
     assert "Failed" == execution_status(codepipeline, name, execution_id)
@@ -663,9 +657,7 @@ def test_unregistered_custom_type_fails_the_action(
         ("Build", [action("Compile", wire(BUILD))]),
     )
 
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
     (run,) = [
         d
         for d in action_executions(codepipeline, name, execution_id)
@@ -695,9 +687,7 @@ def test_missing_source_object_fails_the_source_action(
     )
     name = create_pipeline(("Source", [fetch]), ("Build", [action("B", wire(BUILD))]))
 
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
     (run,) = action_executions(codepipeline, name, execution_id)
 
     assert "Failed" == execution_status(codepipeline, name, execution_id)
@@ -719,9 +709,7 @@ def test_timed_out_job_fails_the_action(
         ("Source", [source(aws, b"src")]),
         ("Build", [action("Compile", wire(BUILD))]),
     )
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
     polled = codepipeline.poll_for_jobs(actionTypeId=wire(BUILD))["jobs"][0]
     codepipeline.acknowledge_job(jobId=polled["id"], nonce=polled["nonce"])
 
@@ -748,9 +736,7 @@ def test_pipeline_without_custom_actions_is_left_to_moto(
         ("Source", [source(aws, b"src")]), ("Build", [action("Aws", CODEBUILD)])
     )
 
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
 
     assert "Succeeded" == execution_status(codepipeline, name, execution_id)
     assert () == emulator.jobs()
@@ -825,9 +811,7 @@ def test_reset_forgets_the_executions(
     name = create_pipeline(
         ("Source", [source(aws, b"src")]), ("Build", [action("B", wire(BUILD))])
     )
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
 
     emulator.reset()
     with pytest.raises(ClientError) as raised:
@@ -871,9 +855,7 @@ def test_secret_configuration_is_masked_in_action_executions(
         ),
     )
 
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
     (job,) = emulator.jobs()
     compile_run = action_executions(codepipeline, name, execution_id)[0]
 
@@ -929,9 +911,7 @@ def test_misconfigured_action_fails_saying_why(
     emulator.register_action_type(BUILD)
     name = create_pipeline(*stages(aws))
 
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
     (failed,) = [
         d
         for d in action_executions(codepipeline, name, execution_id)
@@ -976,7 +956,7 @@ def test_max_results_limits_the_lists(
         ("Source", [source(aws, b"src")]), ("Build", [action("B", wire(BUILD))])
     )
     codepipeline.start_pipeline_execution(name=name)
-    newest = codepipeline.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    newest = start(codepipeline, name)
 
     executions = codepipeline.list_pipeline_executions(pipelineName=name, maxResults=1)
     actions = codepipeline.list_action_executions(pipelineName=name, maxResults=1)
@@ -1000,9 +980,7 @@ def test_reads_of_moto_pipelines_stay_with_moto(
     name = create_pipeline(
         ("Source", [source(aws, b"src")]), ("Build", [action("Aws", CODEBUILD)])
     )
-    execution_id = codepipeline.start_pipeline_execution(name=name)[
-        "pipelineExecutionId"
-    ]
+    execution_id = start(codepipeline, name)
 
     listed = codepipeline.list_pipeline_executions(pipelineName=name)
 
