@@ -10,7 +10,9 @@ middleware (`cpjobs.testing._http.JobsMiddleware`) on werkzeug's threaded
 server, bound to 127.0.0.1. The middleware answers requests whose
 ``X-Amz-Target`` is ``CodePipeline_20150709.<job operation>`` from the
 emulator's own thread-safe store and passes everything else (S3, STS, KMS,
-moto's pipelines) to moto unchanged. The server is run here rather than
+moto's pipelines) on. Two more layers sit in front of moto: the control API
+under ``/_cpjobs/`` (`cpjobs.testing._control`), and the executions of
+pipelines, which the emulator runs (`cpjobs.testing._pipelines_http`). The server is run here rather than
 through ``ThreadedMotoServer`` because that class takes no middleware and
 leaves the threads of kept-alive connections running after ``stop()``; this
 one ends them.
@@ -21,7 +23,8 @@ Only the three names taken from ``moto.moto_server.werkzeug_app``:
 ``DomainDispatcherApplication`` and ``create_backend_app`` (there throughout
 moto 5; tested with 5.0.20 and 5.2.5) and ``MotoRequestHandler`` (moto 5.2;
 werkzeug's own handler is used without it). Moving or renaming them breaks
-``serve()``; nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
+``serve()``. Pipeline executions read a pipeline's definition from moto's
+``GetPipeline`` answer, called in process. Nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
 middleware answers them first. Artifacts go through moto's S3 and KMS over
 HTTP with boto3, like any client. The artifact credentials are generated
 locally (``ASIA...`` keys); moto accepts any credentials and attributes

@@ -1,10 +1,10 @@
 """Pipelines that drive jobs: moto stores them, the emulator runs them.
 
 moto keeps pipeline definitions (CreatePipeline, GetPipeline, ...) but runs
-nothing: its executions succeed at once. `PipelineRunner` runs every pipeline
-that holds a Custom or ThirdParty action instead (`PipelinesApp` in
-``_pipelines_http`` hands it ``StartPipelineExecution`` with the definition
-moto stores). The stages run in order and, within a stage, the actions in
+nothing (newer versions record executions that succeed at once, older ones
+none). `PipelineRunner` runs every pipeline started through the emulator
+instead (`PipelinesApp` in ``_pipelines_http`` hands it
+``StartPipelineExecution`` with the definition moto stores). The stages run in order and, within a stage, the actions in
 ``runOrder``; actions sharing a runOrder run in parallel. A Custom or
 ThirdParty action is a job queued with the emulator's own `enqueue_job` /
 `enqueue_third_party_job`; its output artifacts are the input artifacts of
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from ._emulator import CodePipelineEmulator
     from ._service import JobService
 
-__all__ = ["PipelineFault", "PipelineRunner", "runs_jobs"]
+__all__ = ["PipelineFault", "PipelineRunner"]
 
 _logger = logging.getLogger("cpjobs.testing")
 _VARIABLE = re.compile(
@@ -257,12 +257,11 @@ class _Execution:
         )
 
 
-def runs_jobs(pipeline: Mapping[str, Any]) -> bool:
-    """Whether a pipeline definition holds a Custom or ThirdParty action."""
-    return any(
-        action.get("actionTypeId", {}).get("owner") in _RUNS_JOBS
-        for stage in pipeline.get("stages", ())
-        for action in stage.get("actions", ())
+def _no_execution(execution_id: object, params: Mapping[str, Any]) -> PipelineFault:
+    return PipelineFault(
+        "PipelineExecutionNotFoundException",
+        f"Pipeline execution {execution_id} does not exist in pipeline "
+        f"{params.get('pipelineName')}",
     )
 
 
@@ -346,21 +345,16 @@ class PipelineRunner:
             self._advance(execution)
             return {"pipelineExecutionId": execution.id}
 
-    def runs(self, pipeline_name: str) -> bool:
-        """Whether an execution of this pipeline was started here."""
-        with self._lock:
-            return any(e.name == pipeline_name for e in self._executions.values())
-
-    def get_execution(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
-        """GetPipelineExecution, or ``None`` for an execution not run here."""
+    def get_execution(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """GetPipelineExecution."""
         with self._lock:
             execution = self._executions.get(str(params.get("pipelineExecutionId")))
             if execution is None or execution.name != params.get("pipelineName"):
-                return None
+                raise _no_execution(params.get("pipelineExecutionId"), params)
             return {"pipelineExecution": _wire(execution.described())}
 
     def list_executions(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """ListPipelineExecutions for a pipeline run here, newest first."""
+        """ListPipelineExecutions, newest first."""
         with self._lock:
             executions = self._newest_first(str(params["pipelineName"]))
             limit = params.get("maxResults")
@@ -386,7 +380,7 @@ class PipelineRunner:
         }
 
     def list_action_executions(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """ListActionExecutions for a pipeline run here, newest first."""
+        """ListActionExecutions, newest first."""
         filters: Mapping[str, Any] = params.get("filter") or {}
         wanted = filters.get("pipelineExecutionId")
         with self._lock:
@@ -394,11 +388,7 @@ class PipelineRunner:
             if wanted is not None:
                 executions = [e for e in executions if e.id == wanted]
                 if not executions:
-                    raise PipelineFault(
-                        "PipelineExecutionNotFoundException",
-                        f"Pipeline execution {wanted} does not exist in pipeline "
-                        f"{params['pipelineName']}",
-                    )
+                    raise _no_execution(wanted, params)
             details = [
                 _wire(action.detail(self._emulator.region))
                 for execution in executions

@@ -1,12 +1,12 @@
-"""The execution operations of the pipelines the emulator runs, as WSGI around moto.
+"""The execution operations of pipelines, answered by the emulator, as WSGI around moto.
 
-`PipelinesApp` answers ``StartPipelineExecution`` for a pipeline holding a
-Custom or ThirdParty action, and the reads of the executions it started
-(`GetPipelineExecution`, `ListPipelineExecutions`, `GetPipelineState`,
-`ListActionExecutions`), from `PipelineRunner`. It reads a pipeline's
-definition by calling moto's ``GetPipeline`` in process, with the request's
-own headers (so moto picks the same account and region), and hands every
-other request to moto unchanged.
+`PipelinesApp` answers ``StartPipelineExecution`` and the reads of the
+executions (`GetPipelineExecution`, `ListPipelineExecutions`,
+`GetPipelineState`, `ListActionExecutions`) from `PipelineRunner`. It reads a
+pipeline's definition by calling moto's ``GetPipeline`` in process, with the
+request's own headers (so moto picks the same account and region, and answers
+``PipelineNotFoundException`` itself), and hands every other request to moto
+unchanged.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from ._http import TARGET_PREFIX, read_body, respond
-from ._pipelines import PipelineFault, PipelineRunner, runs_jobs
+from ._pipelines import PipelineFault, PipelineRunner
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -34,13 +34,13 @@ def _epoch_seconds(value: object) -> float:
 
 
 class PipelinesApp:
-    """Answers the execution operations of pipelines the runner runs; the rest to moto."""
+    """Answers the execution operations of every pipeline; the rest to moto."""
 
     def __init__(self, runner: PipelineRunner, moto_app: WSGIApplication) -> None:
         self._runner = runner
         self._moto_app = moto_app
         self._operations: dict[
-            str, Callable[[WSGIEnvironment, Mapping[str, Any]], dict[str, Any] | None]
+            str, Callable[[WSGIEnvironment, Mapping[str, Any]], dict[str, Any]]
         ] = {
             "StartPipelineExecution": self._start,
             "GetPipelineExecution": self._get_execution,
@@ -80,10 +80,6 @@ class PipelinesApp:
             )
         except _MotoAnswer as moto:
             return respond(start_response, moto.status, moto.body)
-        if answer is None:
-            environ["wsgi.input"] = io.BytesIO(raw)
-            environ["CONTENT_LENGTH"] = str(len(raw))
-            return self._moto_app(environ, start_response)
         return respond(start_response, 200, answer, default=_epoch_seconds)
 
     def _pipeline(self, environ: WSGIEnvironment, name: object) -> Mapping[str, Any]:
@@ -97,38 +93,31 @@ class PipelinesApp:
 
     def _start(
         self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any]:
         pipeline = self._pipeline(environ, params.get("name"))
-        if not runs_jobs(pipeline):
-            return None
         return self._runner.start_execution(pipeline, params)
 
     def _get_execution(
         self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any]:
+        self._pipeline(environ, params.get("pipelineName"))
         return self._runner.get_execution(params)
 
     def _list_executions(
         self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        if not self._runner.runs(str(params.get("pipelineName"))):
-            return None
+    ) -> dict[str, Any]:
+        self._pipeline(environ, params.get("pipelineName"))
         return self._runner.list_executions(params)
 
     def _state(
         self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        pipeline = self._pipeline(environ, params.get("name"))
-        if not self._runner.runs(str(pipeline["name"])) and not runs_jobs(pipeline):
-            return None
-        return self._runner.state(pipeline)
+    ) -> dict[str, Any]:
+        return self._runner.state(self._pipeline(environ, params.get("name")))
 
     def _list_action_executions(
         self, environ: WSGIEnvironment, params: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        pipeline = self._pipeline(environ, params.get("pipelineName"))
-        if not self._runner.runs(str(pipeline["name"])) and not runs_jobs(pipeline):
-            return None
+    ) -> dict[str, Any]:
+        self._pipeline(environ, params.get("pipelineName"))
         return self._runner.list_action_executions(params)
 
 

@@ -725,24 +725,28 @@ def test_timed_out_job_fails_the_action(
 # --- moto's part, and the executions' records ----------------------------------------------
 
 
-def test_pipeline_without_custom_actions_is_left_to_moto(
+def test_pipeline_of_aws_actions_runs_here_too(
     emulator: CodePipelineEmulator,
     codepipeline: Any,
     aws: dict[str, Any],
     create_pipeline: Callable[..., str],
 ) -> None:
-    """A pipeline of AWS actions only is moto's: its execution is moto's answer."""
+    """A pipeline of AWS actions only is run too: it does not pass by default."""
     name = create_pipeline(
         ("Source", [source(aws, b"src")]), ("Build", [action("Aws", CODEBUILD)])
     )
 
     execution_id = start(codepipeline, name)
+    runs = action_executions(codepipeline, name, execution_id)
 
-    assert "Succeeded" == execution_status(codepipeline, name, execution_id)
+    assert "Failed" == execution_status(codepipeline, name, execution_id)
+    assert [("Aws", "Failed"), ("Fetch", "Succeeded")] == [
+        (d["actionName"], d["status"]) for d in runs
+    ]
     assert () == emulator.jobs()
 
 
-def test_unknown_pipeline_and_execution_answer_as_moto_does(
+def test_unknown_pipeline_and_execution_are_not_found(
     emulator: CodePipelineEmulator,
     codepipeline: Any,
     aws: dict[str, Any],
@@ -970,23 +974,27 @@ def test_max_results_limits_the_lists(
     ]
 
 
-def test_reads_of_moto_pipelines_stay_with_moto(
+def test_reads_of_a_pipeline_never_started(
     emulator: CodePipelineEmulator,
     codepipeline: Any,
     aws: dict[str, Any],
     create_pipeline: Callable[..., str],
 ) -> None:
-    """Executions of an AWS-only pipeline are listed by moto, as moto ran them."""
+    """A pipeline never started lists no executions and shows stages never entered."""
     name = create_pipeline(
         ("Source", [source(aws, b"src")]), ("Build", [action("Aws", CODEBUILD)])
     )
-    execution_id = start(codepipeline, name)
 
     listed = codepipeline.list_pipeline_executions(pipelineName=name)
+    state = codepipeline.get_pipeline_state(name=name)
+    with pytest.raises(ClientError) as raised:
+        codepipeline.get_pipeline_state(name="no-such-pipeline")
 
-    assert [execution_id] == [
-        s["pipelineExecutionId"] for s in listed["pipelineExecutionSummaries"]
+    assert [] == listed["pipelineExecutionSummaries"]
+    assert [("Source", False), ("Build", False)] == [
+        (s["stageName"], "latestExecution" in s) for s in state["stageStates"]
     ]
+    assert "PipelineNotFoundException" == error_of(raised.value)[0]
 
 
 def test_start_with_a_body_that_is_not_an_object_is_refused(
