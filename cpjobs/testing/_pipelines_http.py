@@ -163,5 +163,8 @@ def _call_moto(
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
-    answer = json.loads(payload or b"{}")
+    try:
+        answer = json.loads(payload or b"{}")
+    except ValueError:  # an HTML error page: moto failed
+        answer = {"__type": "InternalFailure", "message": f"moto's {operation} failed"}
     return statuses[0], cast("dict[str, Any]", answer)

@@ -1017,3 +1017,28 @@ def test_start_with_a_body_that_is_not_an_object_is_refused(
         body = json.loads(answer.read())
 
     assert (400, "SerializationException") == (raised.value.code, body["__type"])
+
+
+def test_encrypted_artifact_store_encrypts_the_jobs_artifacts(
+    emulator: CodePipelineEmulator,
+    codepipeline: Any,
+    aws: dict[str, Any],
+    create_pipeline: Callable[..., str],
+) -> None:
+    """A pipeline whose artifact store has a KMS key gives its jobs an encryption key."""
+    emulator.register_action_type(BUILD)
+    name = create_pipeline(
+        ("Source", [source(aws, b"src")]),
+        ("Build", [action("B", wire(BUILD), outputs=["O"])]),
+        artifactStore={
+            "type": "S3",
+            "location": "artifacts",
+            "encryptionKey": {"id": "alias/artifacts", "type": "KMS"},
+        },
+    )
+
+    start(codepipeline, name)
+    (job,) = emulator.jobs()
+
+    assert job.encryption_key is not None
+    assert "KMS" == job.encryption_key.type.value
