@@ -106,7 +106,12 @@ class _Server:
         self._lock = lock
         self._sockets = sockets
         self._threads = threads
-        self._server = Server(_HOST, port, app, handler=_request_handler())
+        # werkzeug prints and exits when it cannot bind: bind here instead, so
+        # a port in use is an OSError for the caller. werkzeug dups the socket.
+        with socket.create_server((_HOST, port)) as listener:
+            self._server = Server(
+                _HOST, port, app, handler=_request_handler(), fd=listener.fileno()
+            )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},

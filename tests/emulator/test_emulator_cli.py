@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,17 @@ def test_commands_default_to_where_serve_listens() -> None:
 
     assert 0 == done.returncode
     assert "http://127.0.0.1:5050" in " ".join(done.stdout.split())
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_status_1() -> None:
+    """Serve on a port something else holds says so in one line and exits with 1."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+
+        done = run("serve", "--port", str(port))
+
+    assert 1 == done.returncode
+    assert done.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert 1 == len(done.stderr.splitlines())

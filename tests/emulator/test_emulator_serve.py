@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import subprocess
 import sys
 import threading
@@ -123,3 +125,20 @@ def test_command_line_serves_until_terminated() -> None:
     assert endpoint.startswith("http://127.0.0.1:")
     assert ["Cli"] == [t["id"]["provider"] for t in listed["actionTypes"]]
     assert 0 == returncode
+
+
+def test_port_in_use_is_an_os_error(capfd: pytest.CaptureFixture[str]) -> None:
+    """serve() on a port something else holds raises OSError, printing nothing."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+
+        with (
+            pytest.raises(OSError, match="in use") as raised,
+            CodePipelineEmulator.serve(port=port),
+        ):
+            pass
+
+    assert errno.EADDRINUSE == raised.value.errno
+    assert ("", "") == capfd.readouterr()
