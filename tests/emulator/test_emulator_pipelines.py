@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import shutil
+import subprocess
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -1042,3 +1046,46 @@ def test_encrypted_artifact_store_encrypts_the_jobs_artifacts(
 
     assert job.encryption_key is not None
     assert "KMS" == job.encryption_key.type.value
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="needs the AWS CLI")
+def test_aws_cli_starts_a_pipeline_and_reads_its_state(
+    emulator: CodePipelineEmulator,
+    aws: dict[str, Any],
+    create_pipeline: Callable[..., str],
+    tmp_path: Path,
+) -> None:
+    """The AWS CLI starts an execution (its job is queued) and reads the state."""
+    emulator.register_action_type(BUILD)
+    name = create_pipeline(
+        ("Source", [source(aws, b"src")]), ("Build", [action("B", wire(BUILD))])
+    )
+    environment = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": emulator.region,
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+    }
+    environment.pop("AWS_PROFILE", None)
+
+    def aws_cli(*args: str) -> Any:
+        done = subprocess.run(
+            ["aws", "codepipeline", *args, "--endpoint-url", emulator.endpoint_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            env=environment,
+        )
+        return json.loads(done.stdout)
+
+    started = aws_cli("start-pipeline-execution", "--name", name)
+    state = aws_cli("get-pipeline-state", "--name", name)
+    (job,) = emulator.jobs()
+
+    assert started["pipelineExecutionId"] == job.pipeline_context.pipeline_execution_id
+    assert [("Source", "Succeeded"), ("Build", "InProgress")] == [
+        (s["stageName"], s["latestExecution"]["status"]) for s in state["stageStates"]
+    ]
