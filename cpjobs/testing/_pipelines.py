@@ -273,7 +273,7 @@ def _run_orders(stage: Mapping[str, Any]) -> list[int]:
 
 
 class PipelineRunner:
-    """Runs the executions of pipelines with Custom or ThirdParty actions.
+    """Runs pipeline executions: the jobs of their actions, stage by stage.
 
     Args:
         emulator: Queues the actions' jobs and reads S3 for source actions.
@@ -392,9 +392,7 @@ class PipelineRunner:
             details = [
                 _wire(action.detail(self._emulator.region))
                 for execution in executions
-                for action in sorted(
-                    execution.actions, key=lambda a: a.started, reverse=True
-                )
+                for action in reversed(execution.actions)  # in the order they started
             ]
         limit = params.get("maxResults")
         if isinstance(limit, int):
