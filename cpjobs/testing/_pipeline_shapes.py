@@ -117,6 +117,7 @@ class ActionExecution:
 class ActionState:
     action_name: str
     latest_execution: ActionExecution | None = None
+    entity_url: str | None = None
 
 
 @attrs.frozen(kw_only=True)

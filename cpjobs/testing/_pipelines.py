@@ -72,6 +72,7 @@ _VARIABLE = re.compile(
 )
 _RUNS_JOBS: Final = frozenset({ActionOwner.CUSTOM.value, ActionOwner.THIRD_PARTY.value})
 
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 #: What the service shows for the value of a secret configuration property.
 _MASK: Final = "****"
 
@@ -116,7 +117,8 @@ class _Action:
     job_id: str | None = None
     summary: str | None = None
     external_execution_id: str | None = None
-    external_execution_url: str | None = None
+    #: The action type's settings: its URL templates.
+    settings: Mapping[str, str] = attrs.field(factory=dict[str, str])
     percent_complete: int | None = None
     output_variables: Mapping[str, str] | None = None
     error: ErrorDetails | None = None
@@ -130,6 +132,24 @@ class _Action:
     @property
     def type_id(self) -> Mapping[str, str]:
         return cast("Mapping[str, str]", self.definition["actionTypeId"])
+
+    def url(self, template_name: str) -> str | None:
+        """A URL from the action type's template, ``{Config:Name}`` filled in.
+
+        Secret properties are never filled in; ``{ExternalExecutionId}`` is
+        what the worker last reported.
+        """
+        template = self.settings.get(template_name)
+        if not template:
+            return None
+        values = {
+            f"Config:{key}": value
+            for key, value in self.resolved_configuration.items()
+            if key not in self.secret_keys
+        }
+        if self.external_execution_id is not None:
+            values["ExternalExecutionId"] = self.external_execution_id
+        return _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), template)
 
     def _masked(self, configuration: Mapping[str, str]) -> dict[str, str]:
         """The configuration with secret properties' values masked, as the service shows it."""
@@ -165,7 +185,7 @@ class _Action:
                 execution_result=ActionExecutionResult(
                     external_execution_id=self.external_execution_id,
                     external_execution_summary=self.summary,
-                    external_execution_url=self.external_execution_url,
+                    external_execution_url=self.url("executionUrlTemplate"),
                     error_details=self.error,
                 ),
                 output_variables=self.output_variables,
@@ -179,7 +199,7 @@ class _Action:
             last_status_change=self.updated,
             summary=self.summary,
             external_execution_id=self.external_execution_id,
-            external_execution_url=self.external_execution_url,
+            external_execution_url=self.url("executionUrlTemplate"),
             percent_complete=self.percent_complete,
             error_details=self.error,
         )
@@ -570,6 +590,7 @@ class PipelineRunner:
             for p in action_type.get("actionConfigurationProperties") or ()
             if p.get("secret")
         )
+        action.settings = action_type.get("settings") or {}
         options: dict[str, Any] = {
             "configuration": action.resolved_configuration,
             "input_artifacts": inputs,
@@ -717,6 +738,16 @@ def _resolve(execution: _Execution, definition: Mapping[str, Any]) -> dict[str, 
     return {key: _VARIABLE.sub(value, str(raw)) for key, raw in configuration.items()}
 
 
+def _action_state(name: str, run: _Action | None) -> ActionState:
+    if run is None:
+        return ActionState(action_name=name)
+    return ActionState(
+        action_name=name,
+        latest_execution=run.latest(),
+        entity_url=run.url("entityUrlTemplate"),
+    )
+
+
 def _stage_state(
     stage: Mapping[str, Any], executions: Sequence[_Execution]
 ) -> StageState:
@@ -729,15 +760,8 @@ def _stage_state(
         stage_name=name,
         inbound_transition_state=TransitionState(enabled=True),
         action_states=tuple(
-            ActionState(
-                action_name=str(definition["name"]),
-                latest_execution=(
-                    actions[definition["name"]].latest()
-                    if definition["name"] in actions
-                    else None
-                ),
-            )
-            for definition in stage["actions"]
+            _action_state(str(d["name"]), actions.get(str(d["name"])))
+            for d in stage["actions"]
         ),
         latest_execution=(
             StageExecution(

@@ -1089,3 +1089,47 @@ def test_aws_cli_starts_a_pipeline_and_reads_its_state(
     assert [("Source", "Succeeded"), ("Build", "InProgress")] == [
         (s["stageName"], s["latestExecution"]["status"]) for s in state["stageStates"]
     ]
+
+
+def test_url_templates_fill_in_the_execution_and_entity_urls(
+    emulator: CodePipelineEmulator,
+    codepipeline: Any,
+    aws: dict[str, Any],
+    create_pipeline: Callable[..., str],
+) -> None:
+    """The type's URL templates get the configuration and the external execution id."""
+    codepipeline.create_custom_action_type(
+        category="Build",
+        provider="LinkedTool",
+        version="1",
+        settings={
+            "entityUrlTemplate": "https://ci.example/{Config:Project}",
+            "executionUrlTemplate": "https://ci.example/{Config:Project}/runs/{ExternalExecutionId}",
+        },
+        configurationProperties=[
+            {"name": "Project", "required": True, "key": True, "secret": False}
+        ],
+        inputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
+        outputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
+    )
+    linked = {**wire(BUILD), "provider": "LinkedTool"}
+    name = create_pipeline(
+        ("Source", [source(aws, b"src")]),
+        ("Build", [action("Compile", linked, configuration={"Project": "web"})]),
+    )
+    execution_id = start(codepipeline, name)
+    polled = codepipeline.poll_for_jobs(actionTypeId=linked)["jobs"][0]
+    codepipeline.acknowledge_job(jobId=polled["id"], nonce=polled["nonce"])
+
+    codepipeline.put_job_success_result(
+        jobId=polled["id"], executionDetails={"externalExecutionId": "42"}
+    )
+    wait_for(lambda: execution_status(codepipeline, name, execution_id) != "InProgress")
+    run = action_executions(codepipeline, name, execution_id)[0]
+    build_state = codepipeline.get_pipeline_state(name=name)["stageStates"][1]
+
+    assert (
+        "https://ci.example/web/runs/42"
+        == run["output"]["executionResult"]["externalExecutionUrl"]
+    )
+    assert "https://ci.example/web" == build_state["actionStates"][0]["entityUrl"]
