@@ -255,6 +255,25 @@ def uppercase_build(s3: Any) -> Callable[[Job, JobContext], Any]:
     return build
 
 
+def create_build_type(
+    codepipeline: Any,
+    provider: str,
+    properties: list[dict[str, Any]],
+    **members: Any,
+) -> dict[str, str]:
+    """Create a custom Build type with CreateCustomActionType; return its wire id."""
+    codepipeline.create_custom_action_type(
+        category="Build",
+        provider=provider,
+        version="1",
+        configurationProperties=properties,
+        inputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
+        outputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
+        **members,
+    )
+    return {**wire(BUILD), "provider": provider}
+
+
 def action_executions(codepipeline: Any, name: str, execution_id: str) -> list[Any]:
     answer = codepipeline.list_action_executions(
         pipelineName=name, filter={"pipelineExecutionId": execution_id}
@@ -837,18 +856,14 @@ def test_secret_configuration_is_masked_in_action_executions(
     create_pipeline: Callable[..., str],
 ) -> None:
     """The job gets a secret property's value; ListActionExecutions shows ****."""
-    codepipeline.create_custom_action_type(
-        category="Build",
-        provider="SecretTool",
-        version="1",
-        configurationProperties=[
+    secret_tool = create_build_type(
+        codepipeline,
+        "SecretTool",
+        [
             {"name": "Project", "required": True, "key": True, "secret": False},
             {"name": "Token", "required": True, "key": False, "secret": True},
         ],
-        inputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
-        outputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
     )
-    secret_tool = {**wire(BUILD), "provider": "SecretTool"}
     name = create_pipeline(
         ("Source", [source(aws, b"src")]),
         (
@@ -1098,21 +1113,15 @@ def test_url_templates_fill_in_the_execution_and_entity_urls(
     create_pipeline: Callable[..., str],
 ) -> None:
     """The type's URL templates get the configuration and the external execution id."""
-    codepipeline.create_custom_action_type(
-        category="Build",
-        provider="LinkedTool",
-        version="1",
+    linked = create_build_type(
+        codepipeline,
+        "LinkedTool",
+        [{"name": "Project", "required": True, "key": True, "secret": False}],
         settings={
             "entityUrlTemplate": "https://ci.example/{Config:Project}",
             "executionUrlTemplate": "https://ci.example/{Config:Project}/runs/{ExternalExecutionId}",
         },
-        configurationProperties=[
-            {"name": "Project", "required": True, "key": True, "secret": False}
-        ],
-        inputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
-        outputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
     )
-    linked = {**wire(BUILD), "provider": "LinkedTool"}
     name = create_pipeline(
         ("Source", [source(aws, b"src")]),
         ("Build", [action("Compile", linked, configuration={"Project": "web"})]),
