@@ -112,12 +112,10 @@ def _text(body: Body, name: str, *, required: bool = False) -> str | None:
     return value
 
 
-def _number(body: Body, name: str, *, default: float | None = None) -> float:
+def _number(body: Body, name: str) -> float:
     value = _member(body, name, (int, float), "a number")
     if value is None:
-        if default is None:
-            raise _bad(f"{name} is required")
-        return default
+        raise _bad(f"{name} is required")
     return float(value)
 
 
@@ -233,11 +231,6 @@ _FILTERS: Final[Mapping[str, Callable[[JobRecord], str | None]]] = {
     "pipelineExecutionId": lambda record: record.pipeline_context.pipeline_execution_id,
     "clientId": lambda record: record.client_id,
 }
-
-
-def record_json(record: JobRecord) -> Any:
-    """A job record as the control API answers it: camelCase, as the converter writes."""
-    return converter.unstructure(record)
 
 
 def _json_default(value: object) -> str:
@@ -389,7 +382,9 @@ class ControlApp:
             for record in self._emulator.jobs()
             if all(_FILTERS[name](record) == value for name, value in query.items())
         ]
-        return HTTPStatus.OK, {"jobs": [record_json(record) for record in records]}
+        return HTTPStatus.OK, {
+            "jobs": [converter.unstructure(record) for record in records]
+        }
 
     def _job(self, job_id: str) -> Answer:
         try:
@@ -398,7 +393,7 @@ class ControlApp:
             raise ControlError(
                 HTTPStatus.NOT_FOUND, f"there is no job {job_id}"
             ) from None
-        return HTTPStatus.OK, record_json(record)
+        return HTTPStatus.OK, converter.unstructure(record)
 
     def _register(self, body: Body) -> Answer:
         _only(body, ("actionTypeId",))
