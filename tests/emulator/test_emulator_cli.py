@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
-from emulator_helpers import BUILD, poll_one
+from emulator_helpers import BUILD, BUILD_WIRE, poll_one
 
 from cpjobs.testing import CodePipelineEmulator
 
@@ -231,3 +232,94 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_status_1() -> None:
     assert 1 == done.returncode
     assert done.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
     assert 1 == len(done.stderr.splitlines())
+
+
+def test_served_emulator_runs_pipelines_with_aws_actions_succeeding() -> None:
+    """Serve --succeed-aws-actions: an AWS build passes, the custom job after it is queued."""
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cpjobs.testing",
+            "serve",
+            "--port",
+            "0",
+            "--succeed-aws-actions",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            endpoint = process.stdout.readline().strip()
+            kwargs = {
+                "region_name": "us-east-1",
+                "endpoint_url": endpoint,
+                "aws_access_key_id": "testing",
+                "aws_secret_access_key": "testing",
+            }
+            iam = boto3.client("iam", **kwargs)
+            codepipeline = boto3.client("codepipeline", **kwargs)
+            try:
+                role = iam.create_role(
+                    RoleName="served",
+                    AssumeRolePolicyDocument=json.dumps(
+                        {
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "sts:AssumeRole",
+                                    "Principal": {
+                                        "Service": "codepipeline.amazonaws.com"
+                                    },
+                                }
+                            ]
+                        }
+                    ),
+                )["Role"]["Arn"]
+                codepipeline.create_custom_action_type(
+                    category="Build",
+                    provider=BUILD_WIRE["provider"],
+                    version=BUILD_WIRE["version"],
+                    inputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
+                    outputArtifactDetails={"minimumCount": 0, "maximumCount": 1},
+                )
+                codebuild = {
+                    "category": "Build",
+                    "owner": "AWS",
+                    "provider": "CodeBuild",
+                    "version": "1",
+                }
+                codepipeline.create_pipeline(
+                    pipeline={
+                        "name": "served",
+                        "roleArn": role,
+                        "artifactStore": {"type": "S3", "location": "artifacts"},
+                        "stages": [
+                            {
+                                "name": "Aws",
+                                "actions": [{"name": "A", "actionTypeId": codebuild}],
+                            },
+                            {
+                                "name": "Custom",
+                                "actions": [{"name": "C", "actionTypeId": BUILD_WIRE}],
+                            },
+                        ],
+                    }
+                )
+                codepipeline.start_pipeline_execution(name="served")
+            finally:
+                iam.close()
+                codepipeline.close()
+            listed = run(
+                "jobs", "--pipeline-name", "served", "--endpoint-url", endpoint
+            )
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    (job,) = json.loads(listed.stdout)["jobs"]
+    assert ("Custom", "C") == (
+        job["pipelineContext"]["stage"]["name"],
+        job["pipelineContext"]["action"]["name"],
+    )
