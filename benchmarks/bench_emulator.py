@@ -10,17 +10,25 @@ serves) and with ``force_close`` (a new TCP connection and server thread per
 call, which is what every call cost while the emulator answered each one
 with ``Connection: close``). Rounds alternate; prints the median calls/s of
 each and the median of the per-pair ratios.
+
+Then queueing jobs, side by side: ``POST /_cpjobs/jobs`` on the control API
+(one kept-alive ``http.client`` connection, as a test in another language
+would queue its jobs) against ``enqueue_job`` called in the emulator's own
+process; prints the median jobs/s of each and their ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
+import json
 import multiprocessing
 import statistics
 import time
 from multiprocessing.connection import Connection
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
@@ -40,15 +48,36 @@ CALLS_PER_JOB = 3
 
 
 def serve(commands: Connection) -> None:
-    """The emulator's process: serve, and queue jobs when asked."""
+    """The emulator's process: serve; reset and queue jobs when asked, timed."""
     with CodePipelineEmulator.serve() as emulator:
         commands.send((emulator.endpoint_url, emulator.region))
         while (jobs := commands.recv()) is not None:
             emulator.reset()
             emulator.register_action_type(ACTION_TYPE)
+            started = time.perf_counter()
             for _ in range(jobs):
                 emulator.enqueue_job(ACTION_TYPE)
-            commands.send(None)
+            commands.send(time.perf_counter() - started)
+
+
+def enqueue_over_http(endpoint_url: str, jobs: int) -> float:
+    """Queue ``jobs`` jobs through the control API; return jobs per second."""
+    where = urlsplit(endpoint_url)
+    body = json.dumps({"actionTypeId": WIRE_ACTION_TYPE}).encode()
+    headers = {"Content-Type": "application/json"}
+    connection = http.client.HTTPConnection(where.hostname or "", where.port)
+    try:
+        started = time.perf_counter()
+        for _ in range(jobs):
+            connection.request("POST", "/_cpjobs/jobs", body, headers)
+            answer = connection.getresponse()
+            answer.read()
+            if answer.status != 201:
+                raise RuntimeError(f"the control API answered {answer.status}")
+        elapsed = time.perf_counter() - started
+    finally:
+        connection.close()
+    return jobs / elapsed
 
 
 async def work(endpoint_url: str, region: str, config: AioConfig, jobs: int) -> float:
@@ -84,6 +113,7 @@ def main() -> None:
     process.start()
     endpoint_url, region = commands.recv()
     rates: dict[str, list[float]] = {name: [] for name in CONFIGS}
+    queued: dict[str, list[float]] = {"control API": [], "enqueue_job": []}
     try:
         for _ in range(args.rounds):
             for name, config in CONFIGS.items():
@@ -91,14 +121,27 @@ def main() -> None:
                 commands.recv()
                 rate = asyncio.run(work(endpoint_url, region, config, args.jobs))
                 rates[name].append(rate)
+            commands.send(0)
+            commands.recv()
+            queued["control API"].append(enqueue_over_http(endpoint_url, args.jobs))
+            commands.send(args.jobs)
+            queued["enqueue_job"].append(args.jobs / commands.recv())
     finally:
         commands.send(None)
         process.join()
 
     for name, values in rates.items():
-        print(f"{name:>10}: {statistics.median(values):7.0f} calls/s (median)")
+        print(f"{name:>11}: {statistics.median(values):7.0f} calls/s (median)")
     ratios = [kept / closed for kept, closed in zip(*rates.values(), strict=True)]
     print(f"keep-alive / close: {statistics.median(ratios):.2f}x (median of pairs)")
+    for name, values in queued.items():
+        print(f"{name:>11}: {statistics.median(values):7.0f} jobs queued/s (median)")
+    pairs = zip(*queued.values(), strict=True)
+    print(
+        "control API / enqueue_job: "
+        f"{statistics.median(http / local for http, local in pairs):.2f}x "
+        "(median of pairs)"
+    )
 
 
 if __name__ == "__main__":

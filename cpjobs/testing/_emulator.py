@@ -14,6 +14,22 @@ within their scope and lifetime, as CodePipeline's would; the emulator
 itself uses a key of its own. moto attributes every key to its default
 account 123456789012, where the artifact bucket lives. Running with
 ``MOTO_ACCOUNT_ID`` or moto's IAM auth enabled would break that assumption.
+
+Requests pass through these layers, outermost first:
+
+1. `cpjobs.testing._http.JobsMiddleware` answers the job-worker operations
+   (``X-Amz-Target: CodePipeline_20150709.<job operation>``) and applies the
+   injected faults and latencies to every CodePipeline operation.
+2. `cpjobs.testing._control.ControlApp` answers the control API under
+   ``/_cpjobs/``; it sits before the guard, so it needs no S3 credentials.
+3. `cpjobs.testing._pipelines_http.PipelinesApp` answers
+   ``StartPipelineExecution`` and the reads of executions, which the
+   emulator runs (`cpjobs.testing._pipelines`); it reads a pipeline's
+   definition from moto's ``GetPipeline`` answer, called in process.
+4. `cpjobs.testing._artifacts.ArtifactGuard` checks requests to the artifact
+   bucket, right in front of moto, so nothing else can reach the bucket
+   around it.
+5. moto's own app gets everything else (S3, STS, KMS, moto's pipelines).
 """
 
 from __future__ import annotations
@@ -48,8 +64,11 @@ from .._models import (
     StageContext,
 )
 from ._artifacts import ArtifactAccess, ArtifactGuard
+from ._control import ControlApp
 from ._http import TARGET_PREFIX, Faults, JobsMiddleware
 from ._job_requests import JobRequest, checked, checked_registration
+from ._pipelines import PipelineRunner
+from ._pipelines_http import PipelinesApp
 from ._records import JobRecord
 from ._server import HOST, Server, moto_app
 from ._service import ACCOUNT_ID, JobService, ServiceFault
@@ -78,6 +97,7 @@ class CodePipelineEmulator:
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
         strict_artifact_bucket: bool = True,
+        succeed_aws_actions: bool = False,
     ) -> None:
         self._region = check_region(region)
         self._base_clock = clock or time.monotonic
@@ -94,6 +114,9 @@ class CodePipelineEmulator:
         self._clients: dict[str, Any] = {}
         self._bucket_ready = False
         self._kms_key_arn: str | None = None
+        self._pipelines = PipelineRunner(
+            self, self._service, succeed_aws_actions=succeed_aws_actions
+        )
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -106,6 +129,7 @@ class CodePipelineEmulator:
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
         strict_artifact_bucket: bool = True,
+        succeed_aws_actions: bool = False,
     ) -> Generator[Self, None, None]:
         """Run an emulator for the ``with`` block.
 
@@ -116,9 +140,15 @@ class CodePipelineEmulator:
             strict_artifact_bucket: Refuse credentials other than a job's
                 artifact credentials on the artifact bucket (see
                 `strict_artifact_bucket`).
+            succeed_aws_actions: In the pipelines it runs, let AWS-owned
+                actions (other than S3 sources) succeed at once, instead of
+                failing them.
         """
         emulator = cls(
-            region=region, clock=clock, strict_artifact_bucket=strict_artifact_bucket
+            region=region,
+            clock=clock,
+            strict_artifact_bucket=strict_artifact_bucket,
+            succeed_aws_actions=succeed_aws_actions,
         )
         emulator._start(port)
         try:
@@ -135,10 +165,14 @@ class CodePipelineEmulator:
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
         strict_artifact_bucket: bool = True,
+        succeed_aws_actions: bool = False,
     ) -> AsyncGenerator[Self, None]:
         """Run an emulator for the ``async with`` block; see `serve`."""
         emulator = cls(
-            region=region, clock=clock, strict_artifact_bucket=strict_artifact_bucket
+            region=region,
+            clock=clock,
+            strict_artifact_bucket=strict_artifact_bucket,
+            succeed_aws_actions=succeed_aws_actions,
         )
         await asyncio.to_thread(emulator._start, port)
         try:
@@ -148,14 +182,16 @@ class CodePipelineEmulator:
 
     def _start(self, port: int) -> None:
         prepare_moto_session()
-        app = self._app = JobsMiddleware(
-            self._service, self._faults, ArtifactGuard(self._access, moto_app())
-        )
+        guarded = ArtifactGuard(self._access, moto_app())
+        around_moto = ControlApp(self, PipelinesApp(self._pipelines, guarded))
+        app = self._app = JobsMiddleware(self._service, self._faults, around_moto)
         self._server = Server(app, port)
         self._server.start()
+        self._pipelines.start()
 
     def _stop(self) -> None:
         self._faults.clear()  # ends the delays under way
+        self._pipelines.stop()  # first: moving an execution on may use S3
         with self._aws_lock:
             for client in self._clients.values():
                 client.close()
@@ -258,6 +294,7 @@ class CodePipelineEmulator:
         # would otherwise land in the state of whatever comes next.
         if self._app is not None and not self._app.wait_idle(_RESET_WAIT):
             raise RuntimeError(f"calls still being answered after {_RESET_WAIT} s")
+        self._pipelines.reset()
         self._service.reset()
         self._access.reset()
         with self._clock_lock:
@@ -287,7 +324,7 @@ class CodePipelineEmulator:
         action_type_id: ActionTypeId,
         *,
         configuration: Mapping[str, str] | None = None,
-        input_artifacts: Mapping[str, bytes] | None = None,
+        input_artifacts: Mapping[str, bytes | S3ArtifactLocation] | None = None,
         output_artifacts: Sequence[str] = (),
         continuation_token: str | None = None,
         encryption_key: bool = False,
@@ -302,7 +339,8 @@ class CodePipelineEmulator:
 
         Args:
             configuration: The action's configuration (what ``queryParam`` filters on).
-            input_artifacts: Artifact name to content; each is put in S3.
+            input_artifacts: Artifact name to content, each put in S3; or to
+                the location of an object already there.
             output_artifacts: Names of the artifacts the worker writes to S3.
             continuation_token: ``data.continuationToken``, as if a previous job
                 had asked to continue.
@@ -342,7 +380,7 @@ class CodePipelineEmulator:
         *,
         client_id: str | None = None,
         configuration: Mapping[str, str] | None = None,
-        input_artifacts: Mapping[str, bytes] | None = None,
+        input_artifacts: Mapping[str, bytes | S3ArtifactLocation] | None = None,
         output_artifacts: Sequence[str] = (),
         continuation_token: str | None = None,
         encryption_key: bool = False,
@@ -378,6 +416,13 @@ class CodePipelineEmulator:
         client_token = self._service.client_token(client_id)
         job_id = self._service.enqueue(data, client_id=client_id)
         return job_id, client_id, client_token
+
+    def client_token(self, client_id: str) -> str | None:
+        """The client token of a third-party client; ``None`` if there is none.
+
+        Fits `cpjobs.ThirdPartyJobWorker`'s ``client_tokens``.
+        """
+        return self._service.existing_client_token(client_id)
 
     def job(self, job_id: str) -> JobRecord:
         """Return a snapshot of one job; `KeyError` if there is none."""
@@ -542,7 +587,7 @@ class CodePipelineEmulator:
                 ),
             ),
             input_artifacts=tuple(
-                self._put_input(pipeline, name, bytes(content), key_arn)
+                self._input(pipeline, name, content, key_arn)
                 for name, content in (request.input_artifacts or {}).items()
             ),
             output_artifacts=tuple(
@@ -566,6 +611,23 @@ class CodePipelineEmulator:
                 object_key=f"{pipeline}/{name}/{uuid.uuid4().hex[:12]}",
             ),
         )
+
+    def _input(
+        self,
+        pipeline: str,
+        name: str,
+        content: bytes | S3ArtifactLocation,
+        key_arn: str | None,
+    ) -> Artifact:
+        """An input artifact: ``content`` put in S3, or the object it points at."""
+        if isinstance(content, S3ArtifactLocation):
+            return Artifact(
+                name=name,
+                location=ArtifactLocation(
+                    type=ArtifactLocationType.S3, s3_location=content
+                ),
+            )
+        return self._put_input(pipeline, name, bytes(content), key_arn)
 
     def _put_input(
         self, pipeline: str, name: str, content: bytes, key_arn: str | None

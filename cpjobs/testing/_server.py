@@ -7,8 +7,11 @@ The emulator does not patch moto. It runs moto's own WSGI application
 (``DomainDispatcherApplication(create_backend_app)``, exactly what
 ``moto_server`` and ``ThreadedMotoServer`` serve) behind small WSGI
 middleware (`cpjobs.testing._http.JobsMiddleware` for the job operations,
-`cpjobs.testing._artifacts.ArtifactGuard` for the artifact bucket) on
-werkzeug's threaded server, bound to 127.0.0.1. The server is run here
+the control API, pipeline executions, and
+`cpjobs.testing._artifacts.ArtifactGuard` for the artifact bucket; their
+order is described in `cpjobs.testing._emulator`) on werkzeug's threaded
+server, bound to 127.0.0.1. It binds the port itself before werkzeug does,
+so a port in use is an `OSError` for the caller. The server is run here
 rather than through ``ThreadedMotoServer`` because that class takes no
 middleware and leaves the threads of kept-alive connections running after
 ``stop()``; this one ends them.
@@ -91,7 +94,12 @@ class Server:
         self._lock = lock
         self._sockets = sockets
         self._threads = threads
-        self._server = Server(HOST, port, app, handler=_request_handler())
+        # werkzeug prints and exits when it cannot bind: bind here instead, so
+        # a port in use is an OSError for the caller. werkzeug dups the socket.
+        with socket.create_server((HOST, port)) as listener:
+            self._server = Server(
+                HOST, port, app, handler=_request_handler(), fd=listener.fileno()
+            )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},

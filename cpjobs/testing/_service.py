@@ -227,11 +227,14 @@ def _failure(failure_details: FailureDetails) -> FailureDetails:
     return failure_details
 
 
-def _object_keys(artifacts: tuple[Artifact, ...] | None) -> list[str]:
+def _object_keys(artifacts: tuple[Artifact, ...] | None, bucket: str) -> list[str]:
+    """The keys of the artifacts in ``bucket`` (an S3 source may be elsewhere)."""
     return [
         artifact.location.s3_location.object_key
         for artifact in artifacts or ()
-        if artifact.location is not None and artifact.location.s3_location is not None
+        if artifact.location is not None
+        and artifact.location.s3_location is not None
+        and artifact.location.s3_location.bucket_name == bucket
     ]
 
 
@@ -318,6 +321,9 @@ class JobService:
         self._action_types = ActionTypes()
         self._jobs: dict[str, _Job] = {}
         self._client_tokens: dict[str, str] = {}
+        #: Called under the lock with the record of each job that ends; they
+        #: must not call back into the service.
+        self._end_listeners: list[Callable[[JobRecord], None]] = []
 
     @property
     def operations(self) -> frozenset[str]:
@@ -341,6 +347,14 @@ class JobService:
             self._client_tokens.clear()
             self.dispatch_timeout = DEFAULT_DISPATCH_TIMEOUT
             self.job_timeout = DEFAULT_JOB_TIMEOUT
+
+    def add_end_listener(self, listener: Callable[[JobRecord], None]) -> None:
+        """Call ``listener`` with the record of every job that ends, under the lock.
+
+        A job ends as Succeeded, Failed or TimedOut; ``listener`` must return
+        quickly and must not call back into the service.
+        """
+        self._end_listeners.append(listener)
 
     def register(
         self, action_type_id: ActionTypeId, *, queryable_property: str | None = None
@@ -392,6 +406,11 @@ class JobService:
         with self._lock:
             return self._client_tokens.setdefault(client_id, str(uuid.uuid4()))
 
+    def existing_client_token(self, client_id: str) -> str | None:
+        """The client token of a third-party client; ``None`` if there is none yet."""
+        with self._lock:
+            return self._client_tokens.get(client_id)
+
     def record(self, job_id: str) -> JobRecord:
         """Return a snapshot of one job; `KeyError` if there is none."""
         with self._lock:
@@ -419,6 +438,7 @@ class JobService:
                 and now - job.since >= self.job_timeout
             ):
                 job.status, job.since = JobStatus.TIMED_OUT, now
+                self._ended(job)
 
     def _action_type(self, action_type_id: ActionTypeId) -> ActionType:
         action_type = self._action_types.get(action_type_id)
@@ -471,8 +491,8 @@ class JobService:
         """The job's data with fresh credentials for its artifacts only."""
         credentials = self._access.issue(
             job.id,
-            readable=_object_keys(job.data.input_artifacts),
-            writable=_object_keys(job.data.output_artifacts),
+            readable=_object_keys(job.data.input_artifacts, self._access.bucket),
+            writable=_object_keys(job.data.output_artifacts, self._access.bucket),
             encrypted=job.data.encryption_key is not None,
         )
         return attrs.evolve(job.data, artifact_credentials=credentials)
@@ -535,13 +555,21 @@ class JobService:
             )
             job.next_job_id = following.id
             self._jobs[following.id] = following
+        self._ended(job)
         return {}
 
     def _fail(self, job: _Job, failure_details: FailureDetails) -> Response:
         self._require_in_progress(job)
         job.status, job.since = JobStatus.FAILED, self._clock()
         job.failure_details = failure_details
+        self._ended(job)
         return {}
+
+    def _ended(self, job: _Job) -> None:
+        if self._end_listeners:
+            record = job.record()
+            for listener in self._end_listeners:
+                listener(record)
 
     # --- operations -----------------------------------------------------------
 

@@ -273,11 +273,25 @@ async def lint_handler(job: cpjobs.Job, ctx: cpjobs.JobContext) -> cpjobs.Succes
 def emulator_setup() -> None:
     from cpjobs.testing import CodePipelineEmulator, JobRecord
 
+    with CodePipelineEmulator.serve(succeed_aws_actions=True):
+        pass
     with CodePipelineEmulator.serve(strict_artifact_bucket=False) as emulator:
         emulator.register_action_type(BUILD, queryable_property="Team")
         emulator.set_timeouts(credentials=60.0)
         emulator.strict_artifact_bucket = True
         job_id = emulator.enqueue_job(BUILD, configuration={"Team": "web"})
         assert_type(emulator.job(job_id), JobRecord)
+        source = cpjobs.S3ArtifactLocation(bucket_name="sources", object_key="app.zip")
+        emulator.enqueue_job(BUILD, input_artifacts={"Source": source, "Config": b"{}"})
+        partner = cpjobs.ActionTypeId(
+            category=cpjobs.ActionCategory.DEPLOY,
+            owner=cpjobs.ActionOwner.THIRD_PARTY,
+            provider="Partner",
+            version="1",
+        )
+        _, client_id, _ = emulator.enqueue_third_party_job(partner)
+        assert_type(emulator.client_token(client_id), "str | None")
+        provider: cpjobs.ClientTokenProvider = emulator.client_token
+        assert provider
         assert_type(emulator.calls("PollForJobs"), int)
         emulator.register_action_type(BUILD, queryable=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
