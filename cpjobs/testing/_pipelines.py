@@ -32,7 +32,7 @@ import re
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
@@ -95,7 +95,7 @@ class PipelineFault(Exception):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @attrs.define(kw_only=True, eq=False)

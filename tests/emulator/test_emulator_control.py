@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -592,7 +592,7 @@ def test_record_timestamps_are_iso_8601(
         currentRevision={
             "revision": "abc123",
             "changeIdentifier": "c1",
-            "created": datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+            "created": datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
         },
     )
 
