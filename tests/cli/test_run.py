@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from action_types.specs import LINT, LINT_TOML
 from cpjobs import ActionTypeId, JobStatus
 from cpjobs.testing import CodePipelineEmulator
 
@@ -252,6 +253,42 @@ class TestRunHandler:
         )
 
 
+class TestSpec:
+    def test_runs_only_as_the_spec_says(self, cli: Cli, tmp_path: Path) -> None:
+        """--spec: refused while the type is not registered, runs once it is."""
+        spec = tmp_path / "lint.toml"
+        spec.write_text(LINT_TOML, encoding="utf-8")
+        run = ("run", "cli_targets:record", "--spec", spec, "--burst")
+
+        missing = cli.run(*run)
+        cli.run("action-type", "register", spec)
+        job_id = cli.emulator.enqueue_job(
+            LINT.action_type_id, configuration={"Project": "a"}
+        )
+        matching = cli.run(*run, "--query-param", "Project=a")
+
+        assert (3, True, 0, [job_id]) == (
+            missing.returncode,
+            "not registered" in missing.stderr,
+            matching.returncode,
+            cli.lines("done"),
+        )
+
+    def test_a_different_definition_is_refused(self, cli: Cli, tmp_path: Path) -> None:
+        """--spec with a definition other than the registered one: exit 3, naming it."""
+        spec = tmp_path / "lint.toml"
+        spec.write_text(LINT_TOML, encoding="utf-8")
+        cli.run("action-type", "register", spec)
+        spec.write_text(LINT_TOML.replace("The project to lint", "Another"))
+
+        result = cli.run("run", "cli_targets:record", "--spec", spec)
+
+        assert (3, True) == (
+            result.returncode,
+            "differs from the spec" in result.stderr and "description" in result.stderr,
+        )
+
+
 class TestProcesses:
     def test_each_job_is_handled_once(self, cli: Cli) -> None:
         """--processes 3 --burst: every job handled exactly once, then exit 0."""
@@ -332,6 +369,23 @@ class TestProcesses:
             result.returncode,
             "crashed 5 times in a row: giving up" in result.stderr,
         )
+
+    def test_a_child_configuration_error_stops_all(
+        self, cli: Cli, tmp_path: Path
+    ) -> None:
+        """A child exiting 3 (its client tokens unreadable) is not restarted: exit 3."""
+        result = cli.run(
+            "run",
+            "cli_targets:record",
+            "--action",
+            PARTNER,
+            "--client-tokens",
+            tmp_path / "missing.json",
+            "--processes",
+            "2",
+        )
+
+        assert (3, True) == (result.returncode, "missing.json" in result.stderr)
 
 
 class TestHealth:
