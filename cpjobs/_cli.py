@@ -120,9 +120,10 @@ def add_option(
         except (TypeError, ValueError, argparse.ArgumentTypeError) as error:
             raise ConfigurationError(f"{variable}={raw!r}: {error}") from None
     shown = f"{default}" if default is not None else "not set"
+    if kwargs.get("action") != "store_true":
+        kwargs["type"] = type
     parser.add_argument(
         option,
-        type=type,
         default=default,
         help=f"{help} (env {variable}; {shown})",
         **kwargs,
@@ -341,9 +342,7 @@ def _add_run(commands: Any) -> None:
         "--burst",
         type=_flag,
         default=False,
-        nargs="?",
-        const=True,
-        metavar="",
+        action="store_true",
         help="exit once the queue is empty and the jobs in flight are reported",
     )
     add_option(

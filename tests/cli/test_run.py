@@ -148,10 +148,13 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
 
 class TestRunHandler:
     def test_handler_by_import_path(self, cli: Cli) -> None:
-        """A handler named by import path works every queued job; --burst then exits 0."""
+        """A handler named by import path works every queued job; --burst then exits 0.
+
+        The flag takes no value: the target may follow it.
+        """
         job_ids = [cli.emulator.enqueue_job(action_type(ACTION)) for _ in range(3)]
 
-        result = cli.run("run", "cli_targets:record", "--action", ACTION, "--burst")
+        result = cli.run("run", "--burst", "cli_targets:record", "--action", ACTION)
 
         assert (0, [JobStatus.SUCCEEDED] * 3, sorted(job_ids)) == (
             result.returncode,
