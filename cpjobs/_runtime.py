@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 from ._claims import PLAIN_SUCCESS, Claimed, JobSource, Skip
@@ -67,6 +68,9 @@ logger = logging.getLogger("cpjobs.worker")
 #: A handler that goes on after being cancelled is cancelled again every
 #: ``cancel_wait`` seconds, and left behind after this many rounds.
 _CANCEL_ROUNDS: Final = 3
+
+#: Seconds between touches of the health file.
+HEARTBEAT_INTERVAL: Final = 1.0
 
 #: The debug line for each way a job ends, made once.
 _ENDED: Final = {result: f"job {result.value}" for result in JobResult}
@@ -141,6 +145,8 @@ class Runtime(Generic[PolledT, JobT]):
             await self._source.learn()
             if handle_signals:
                 stack.enter_context(handling_signals(self))
+            if self._settings.health_file is not None:
+                await stack.enter_async_context(_beating(self._settings.health_file))
             try:
                 await self._poll_loop()
             except asyncio.CancelledError:
@@ -203,6 +209,14 @@ class Runtime(Generic[PolledT, JobT]):
                 recorder.emit(Polled(requested=free, received=len(items)))
             if not items:
                 counters.empty_polls += 1
+                if self._settings.burst:
+                    if not self._tasks:
+                        logger.info("burst: the queue is empty, stopping")
+                        return
+                    # Poll again once a job ends, not after a backoff.
+                    self._slot_freed.clear()
+                    await self._slot_freed.wait()
+                    continue
                 delay = backoff.delay(misses, rng)
                 misses += 1
                 await self._unless_stopped(self._settings.sleep, delay)
@@ -552,6 +566,36 @@ class Runtime(Generic[PolledT, JobT]):
                 waiter.cancel()
             # Let them end now: a waiter still cancelling would outlive `run`.
             await asyncio.wait(waiters)
+
+
+@contextlib.asynccontextmanager
+async def _beating(path: str | os.PathLike[str]) -> AsyncGenerator[None]:
+    """Touch ``path`` now and every second until the block ends.
+
+    The touch runs in a thread (a file system may block); the heartbeat
+    stops when the event loop does not turn, e.g. a handler blocks it.
+    """
+    await asyncio.to_thread(_touch, path)
+    heart = asyncio.create_task(_beat(path))
+    try:
+        yield
+    finally:
+        heart.cancel()
+        await asyncio.wait((heart,))
+
+
+async def _beat(path: str | os.PathLike[str]) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT_INTERVAL)
+        try:
+            await asyncio.to_thread(_touch, path)
+        except OSError as error:
+            logger.warning("cannot touch the health file: %s", error)
+
+
+def _touch(path: str | os.PathLike[str]) -> None:
+    with open(path, "a"):
+        os.utime(path)
 
 
 def _cancelled_by_others(task: asyncio.Task[Any] | None) -> bool:

@@ -147,6 +147,10 @@ async def workers(client: cpjobs.JobsClient, tokens: dict[str, str]) -> None:
     cpjobs.ThirdPartyJobWorker(client, BUILD, deploy, tokens)
     options: cpjobs.WorkerOptions = {"max_concurrency": 2, "shutdown_grace": 5.0}
     cpjobs.JobWorker(client, BUILD, handler, **options)
+    cpjobs.JobWorker(
+        client, BUILD, handler, burst=True, health_file=Path("/run/heartbeat")
+    )
+    cpjobs.JobWorker(client, BUILD, handler, burst="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
 
 async def action_types(client: cpjobs.JobsClient) -> None:
