@@ -125,6 +125,10 @@ class Supervisor:
         if code is None:
             return None
         child.process = None
+        if self._stopping and code in (-signal.SIGTERM, -signal.SIGINT):
+            # The forwarded signal ended it before its worker took signals
+            # over, which the worker does before its first poll: no job lost.
+            return 0
         if code == 0 or self._stopping:
             return code
         if code in _FATAL:
