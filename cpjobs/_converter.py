@@ -118,7 +118,8 @@ def _enum_structure_hook(enum_type: type[enum.Enum]) -> StructureHook:
 
 
 def _structure_string_map(value: Any, _: Any) -> Mapping[str, str]:
-    if not isinstance(value, Mapping):
+    # botocore answers dicts: the abstract check is for the rest.
+    if value.__class__ is not dict and not isinstance(value, Mapping):
         _wrong_type("value", value, "a map")
     entries: Mapping[object, object] = value  # pyright: ignore[reportUnknownVariableType]
     for key, item in entries.items():
