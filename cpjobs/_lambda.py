@@ -34,9 +34,9 @@ from typing_extensions import Unpack
 from . import _validators as v
 from ._artifacts import _models_session  # pyright: ignore[reportPrivateUsage]
 from ._backoff import Backoff
-from ._claims import ClaimedJob, JobSource
+from ._claims import ClaimedJob, JobSource, claimed_job
 from ._client import JobsClient
-from ._context import AnyJobData, JobHandler, job_extra
+from ._context import JobHandler, job_extra
 from ._converter import converter, wire_misfit
 from ._errors import CPJobsError, InvalidEvent, InvalidField
 from ._events import Recorder, WorkerEvent
@@ -197,28 +197,18 @@ def _claimed(
     secret_keys: Collection[str] | None,
     source: JobSource[Job, Job] | None,
 ) -> ClaimedJob:
-    """The job as the runtime handles it: its context, its reports."""
+    """The invoked job as the runtime handles it: its context, its reports."""
     job_id = job.id
     assert job_id is not None
-    extra = job_extra(job_id, job.data)
-
-    async def fetch() -> AnyJobData | None:
-        output = await retrier.call(
-            extra, "GetJobDetails", lambda: client.get_job_details(job_id=job_id)
-        )
-        details = output.job_details
-        return details.data if details is not None else None
-
-    return ClaimedJob(
+    on_transfer = source.on_transfer if source is not None else None
+    return claimed_job(
         client,
-        job_id=job_id,
-        job=job,
-        data=job.data,
-        extra=extra,
-        retrier=retrier,
-        secret_keys=secret_keys,
-        fetch=fetch,
-        on_transfer=source.on_transfer if source is not None else None,
+        job,
+        job_id,
+        job_extra(job_id, job.data),
+        retrier,
+        secret_keys,
+        on_transfer,
     )
 
 
