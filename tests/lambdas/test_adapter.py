@@ -304,3 +304,61 @@ def test_bad_arguments_are_refused(arguments: dict[str, object], field: str) -> 
         lambda_handler(**{"handler": handler, **arguments})  # type: ignore[arg-type]
 
     assert field == raised.value.field
+
+
+def test_default_client_follows_the_functions_environment(
+    emulator: CodePipelineEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a client factory, the region, credentials and endpoint come from the environment."""
+    for name, value in {
+        "AWS_ENDPOINT_URL": emulator.endpoint_url,
+        "AWS_DEFAULT_REGION": emulator.region,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    job_id = emulator.enqueue_job(ACTION)
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        return None
+
+    lambda_handler(handler)(emulator.lambda_event(job_id), FakeLambdaContext())
+
+    assert JobStatus.SUCCEEDED == emulator.job(job_id).status
+
+
+def test_refused_job_that_cannot_be_reported_is_logged(
+    emulator: CodePipelineEmulator,
+    make_client: ClientFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A malformed event for an unknown job logs the failed report instead of raising."""
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        raise AssertionError("not called")
+
+    event = {"CodePipeline.job": {"id": "no-such-job", "data": []}}
+    with caplog.at_level(logging.ERROR, logger="cpjobs.lambda"):
+        lambda_handler(handler, client=make_client)(event, FakeLambdaContext())
+
+    refused, unreported = (record.getMessage() for record in caplog.records)
+    assert (
+        "the event does not fit a job: CodePipeline.job.data: is a list, not an object"
+        == refused
+    )
+    assert unreported.startswith("reporting the refused job failed: ")
+
+
+def test_lambda_event_only_for_queued_custom_jobs(
+    emulator: CodePipelineEmulator,
+) -> None:
+    """The emulator invokes a job once, and only a custom job it knows."""
+    job_id = emulator.enqueue_job(ACTION)
+    emulator.lambda_event(job_id)
+
+    with pytest.raises(ValueError, match="InProgress, not Queued"):
+        emulator.lambda_event(job_id)
+    with pytest.raises(KeyError):
+        emulator.lambda_event("no-such-job")
+    assert JobStatus.IN_PROGRESS == emulator.job(job_id).status
