@@ -46,6 +46,7 @@ from ._errors import (
     CPJobsError,
     CredentialsError,
     InvalidClientToken,
+    InvalidEvent,
     InvalidField,
     InvalidJob,
     InvalidJobState,
@@ -75,6 +76,15 @@ from ._events import (
     SkipReason,
     WorkerEvent,
     WorkerStats,
+)
+from ._lambda import (
+    LambdaContext,
+    LambdaHandler,
+    LambdaOptions,
+    UserParameters,
+    job_from_event,
+    lambda_handler,
+    user_parameters,
 )
 from ._logging import JobFieldsFilter, JsonFormatter, configure_logging
 from ._models import (
@@ -190,6 +200,7 @@ __all__ = [
     "GetThirdPartyJobDetailsOutput",
     "InputArtifact",
     "InvalidClientToken",
+    "InvalidEvent",
     "InvalidField",
     "InvalidJob",
     "InvalidJobState",
@@ -212,6 +223,9 @@ __all__ = [
     "JobWorker",
     "JobsClient",
     "JsonFormatter",
+    "LambdaContext",
+    "LambdaHandler",
+    "LambdaOptions",
     "LimitExceeded",
     "LinkPolicy",
     "ListActionTypesInput",
@@ -250,6 +264,7 @@ __all__ = [
     "TransportError",
     "UnexpectedResponse",
     "UnsafeArchive",
+    "UserParameters",
     "ValidationException",
     "WorkerAlreadyRun",
     "WorkerEvent",
@@ -260,7 +275,10 @@ __all__ = [
     "configure_logging",
     "converter",
     "find_action_type",
+    "job_from_event",
+    "lambda_handler",
     "register_action_type",
+    "user_parameters",
 ]
 
 

@@ -115,6 +115,8 @@ class Runtime(Generic[PolledT, JobT]):
         self._poll_cut = False
         self._slot_freed = asyncio.Event()
         self._grace_over = asyncio.Event()
+        #: Why a job whose handler the stop cancelled is failed or handed off.
+        self.stop_reason = "worker stopped"
 
     @property
     def stats(self) -> WorkerStats:
@@ -159,6 +161,22 @@ class Runtime(Generic[PolledT, JobT]):
                 raise
             self._stopping = True
             await self._drain(grace=grace)
+
+    async def run_one(self, item: PolledT, *, within: float) -> None:
+        """Work one job without polling: claim, handle, report.
+
+        A handler still running after ``within`` seconds is cancelled and its
+        job reported as a stopped one is (see `_abandoned`).
+        """
+        if self._started:
+            msg = "a worker runs once: create a new one"
+            raise WorkerAlreadyRun(msg)
+        self._started = True
+        self._stopping = True
+        task = asyncio.create_task(self._run_job(item))
+        self._tasks.add(task)
+        task.add_done_callback(self._job_done)
+        await self._drain(grace=within)
 
     def signalled(self) -> None:
         """SIGTERM or SIGINT: stop, or if stopping already, cut the grace short."""
@@ -365,7 +383,7 @@ class Runtime(Generic[PolledT, JobT]):
             )
             return Continue(context.continuation_token)
         logger.warning("stopped: failing the job", extra=claimed.extra)
-        return Failure("worker stopped", type=FailureType.SYSTEM_UNAVAILABLE)
+        return Failure(self.stop_reason, type=FailureType.SYSTEM_UNAVAILABLE)
 
     def _crashed(self, claimed: Claimed[JobT], error: BaseException) -> Failure:
         """A failure for a handler's exception, logged; neither shows a secret."""

@@ -46,6 +46,9 @@ import uuid
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
 from typing import Any, Final, Self
 
+import attrs
+
+from .._converter import converter
 from .._errors import InvalidField
 from .._models import (
     ActionConfiguration,
@@ -423,6 +426,33 @@ class CodePipelineEmulator:
         Fits `cpjobs.ThirdPartyJobWorker`'s ``client_tokens``.
         """
         return self._service.existing_client_token(client_id)
+
+    def lambda_event(self, job_id: str) -> dict[str, Any]:
+        """Invoke a queued custom job as CodePipeline invokes a Lambda function.
+
+        The job goes InProgress (the function reports without acknowledging)
+        and the event the function would receive is returned:
+        ``{"CodePipeline.job": {"id", "accountId", "data"}}``, ``data`` as in
+        real events: no action type or pipeline context, ``revision: null``
+        on artifacts without one, and ``artifactCredentials.expirationTime``
+        in epoch milliseconds.
+
+        Raises:
+            KeyError: There is no such custom job.
+            ValueError: The job is not Queued (already handed out, or ended).
+        """
+        data = self._service.invoke(job_id)
+        wire: dict[str, Any] = converter.unstructure(
+            attrs.evolve(data, action_type_id=None, pipeline_context=None)
+        )
+        for artifacts in ("inputArtifacts", "outputArtifacts"):
+            for artifact in wire.setdefault(artifacts, []):
+                artifact.setdefault("revision", None)
+        expires = time.time() + self._access.lifetime
+        wire["artifactCredentials"]["expirationTime"] = int(expires * 1000)
+        return {
+            "CodePipeline.job": {"id": job_id, "accountId": ACCOUNT_ID, "data": wire}
+        }
 
     def job(self, job_id: str) -> JobRecord:
         """Return a snapshot of one job; `KeyError` if there is none."""

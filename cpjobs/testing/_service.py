@@ -401,6 +401,28 @@ class JobService:
             self._jobs[job.id] = job
             return job.id
 
+    def invoke(self, job_id: str) -> JobData:
+        """Hand a queued custom job to a Lambda function: InProgress, no nonce.
+
+        CodePipeline invokes the function instead of waiting for a poll, and
+        the function reports without acknowledging. Returns the job's data
+        with fresh artifact credentials.
+
+        Raises:
+            KeyError: There is no such custom job.
+            ValueError: The job is not waiting to be handed out.
+        """
+        with self._lock:
+            self._expire()
+            job = self._jobs.get(job_id)
+            if job is None or job.client_id is not None:
+                raise KeyError(f"no custom job {job_id}")
+            if job.status not in (JobStatus.CREATED, JobStatus.QUEUED):
+                raise ValueError(f"job {job_id} is {job.status.value}, not Queued")
+            job.status, job.since = JobStatus.IN_PROGRESS, self._clock()
+            job.dispatch_count += 1
+            return self._data(job)
+
     def client_token(self, client_id: str) -> str:
         """The client token of a third-party client, made on first use."""
         with self._lock:

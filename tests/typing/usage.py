@@ -299,3 +299,30 @@ def emulator_setup() -> None:
         assert provider
         assert_type(emulator.calls("PollForJobs"), int)
         emulator.register_action_type(BUILD, queryable=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+
+
+async def invoked(job: cpjobs.Job, ctx: cpjobs.JobContext) -> cpjobs.Outcome | None:
+    parameters = cpjobs.user_parameters(job)
+    assert_type(parameters, "cpjobs.UserParameters | None")
+    if parameters is not None and parameters.is_json:
+        assert_type(parameters.value, object)
+    ctx.checkpoint("step-1")
+    return cpjobs.Success(output_variables={"Stack": "web"})
+
+
+def lambda_function(event: Mapping[str, Any], context: cpjobs.LambdaContext) -> None:
+    function = cpjobs.lambda_handler(
+        invoked,
+        client=lambda: cpjobs.JobsClient.create(region_name="eu-west-1"),
+        time_margin=15.0,
+        retry_attempts=4,
+        secret_properties={"UserParameters"},
+    )
+    assert_type(function, cpjobs.LambdaHandler)
+    function(event, context)
+    job = cpjobs.job_from_event(event)
+    assert_type(job, cpjobs.Job)
+    try:
+        cpjobs.job_from_event({})
+    except cpjobs.InvalidEvent as error:
+        assert_type(error.path, str)
