@@ -462,6 +462,10 @@ def _add_emulator(commands: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     if args.target is None:
         raise _UsageError("run: TARGET is required (pkg.module:handler)")
+    # Like `python -m`: modules in the working directory import (a console
+    # script's sys.path starts with its own directory instead).
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     target = load_target(args.target)
     spec = ActionTypeSpec.load(args.spec) if args.spec is not None else None
     action_type_id: ActionTypeId | None = args.action

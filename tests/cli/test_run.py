@@ -162,6 +162,33 @@ class TestRunHandler:
             sorted(cli.lines("done")),
         )
 
+    def test_console_script_imports_from_the_working_directory(self, cli: Cli) -> None:
+        """``cpjobs run module:handler`` finds a module in the working directory.
+
+        The console script, not ``python -m``, and no PYTHONPATH: as a user
+        runs it next to their own module.
+        """
+        job_id = cli.emulator.enqueue_job(action_type(ACTION))
+        script = Path(sys.executable).with_name("cpjobs")
+        env = {key: value for key, value in cli.env.items() if key != "PYTHONPATH"}
+
+        result = subprocess.run(
+            [
+                str(script),
+                *cli.argv("run", "--burst", "cli_targets:record", "--action", ACTION)[
+                    3:
+                ],
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=TARGETS,
+            timeout=120,
+            check=False,
+        )
+
+        assert (0, [job_id]) == (result.returncode, cli.lines("done")), result.stderr
+
     def test_factory_builds_the_worker(self, cli: Cli) -> None:
         """A function given the client and the command's options builds the worker."""
         job_id = cli.emulator.enqueue_job(action_type(ACTION))
