@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 import typing
 from pathlib import Path
@@ -207,7 +208,9 @@ def test_every_option_is_documented() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     rows = re.findall(r"^\| (.+?) \|", readme, re.MULTILINE)
     in_table = {name for row in rows for name in re.findall(r"`(\w+)`", row)}
-    documented = set(re.findall(r"^        (\w+):", WorkerOptions.__doc__ or "", re.M))
+    # cleandoc: Python 3.13 strips the docstring's indentation itself.
+    docstring = inspect.cleandoc(WorkerOptions.__doc__ or "")
+    documented = set(re.findall(r"^    (\w+):", docstring, re.M))
 
     options = set(WorkerOptions.__annotations__)
     assert (options, options) == (options & in_table, documented)
