@@ -294,7 +294,7 @@ def lambda_handler(
             source.on_transfer = recorder.emit
             runtime = Runtime(jobs_client, source, handler, settings, recorder)
             runtime.stop_reason = _OUT_OF_TIME
-            await runtime.run_one(job, within=within)
+            await runtime.run_one(job, within=within, hand_back_token=False)
 
     async def refuse(job_id: str, error: InvalidEvent) -> None:
         recorder = Recorder(settings.on_event)

@@ -108,6 +108,9 @@ class Runtime(Generic[PolledT, JobT]):
         self._started = False
         self._stopping = False
         self._abandoning = False
+        #: A stopped job that came with a token and made no checkpoint is
+        #: handed off with that token (another worker resumes it).
+        self._hand_back_token = True
         #: Done once `stop` is called; made by `run`, on the running loop.
         self._stop_signal: asyncio.Future[None] | None = None
         #: The task polling right now, and whether `stop` cancelled its poll.
@@ -162,16 +165,21 @@ class Runtime(Generic[PolledT, JobT]):
             self._stopping = True
             await self._drain(grace=grace)
 
-    async def run_one(self, item: PolledT, *, within: float) -> None:
+    async def run_one(
+        self, item: PolledT, *, within: float, hand_back_token: bool = True
+    ) -> None:
         """Work one job without polling: claim, handle, report.
 
         A handler still running after ``within`` seconds is cancelled and its
-        job reported as a stopped one is (see `_abandoned`).
+        job reported as a stopped one is (see `_abandoned`); without
+        ``hand_back_token``, a continued job with no new checkpoint fails
+        instead of being handed off with the token it came with.
         """
         if self._started:
             msg = "a worker runs once: create a new one"
             raise WorkerAlreadyRun(msg)
         self._started = True
+        self._hand_back_token = hand_back_token
         self._stopping = True
         task = asyncio.create_task(self._run_job(item))
         self._tasks.add(task)
@@ -376,7 +384,7 @@ class Runtime(Generic[PolledT, JobT]):
         if checkpoint is not None:
             logger.warning("stopped: handing the job off", extra=claimed.extra)
             return checkpoint
-        if context.continuation_token is not None:
+        if self._hand_back_token and context.continuation_token is not None:
             logger.warning(
                 "stopped: handing the job off with the token it came with",
                 extra=claimed.extra,

@@ -362,3 +362,22 @@ def test_lambda_event_only_for_queued_custom_jobs(
     with pytest.raises(KeyError):
         emulator.lambda_event("no-such-job")
     assert JobStatus.IN_PROGRESS == emulator.job(job_id).status
+
+
+def test_running_out_of_time_on_a_continued_job_without_checkpoint_fails(
+    emulator: CodePipelineEmulator, make_client: ClientFactory
+) -> None:
+    """A continued job that makes no progress before the deadline fails.
+
+    Handing its incoming token back would invoke the function again on the
+    same work, until the action's own timeout.
+    """
+    job_id = emulator.enqueue_job(ACTION, continuation_token="page-2")
+
+    async def handler(job: Job, ctx: JobContext) -> None:
+        await asyncio.Event().wait()
+
+    invoke(emulator, make_client, handler, job_id, remaining=5.0, time_margin=10.0)
+
+    record = emulator.job(job_id)
+    assert (JobStatus.FAILED, None) == (record.status, record.next_job_id)
