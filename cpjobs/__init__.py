@@ -64,6 +64,7 @@ from ._errors import (
     ValidationException,
     WorkerAlreadyRun,
 )
+from ._eventrule import event_pattern, wakeup_template
 from ._events import (
     JobFinished,
     JobResult,
@@ -73,6 +74,8 @@ from ._events import (
     PollFailed,
     RetryScheduled,
     SkipReason,
+    WakeupFailed,
+    Woken,
     WorkerEvent,
     WorkerStats,
 )
@@ -251,6 +254,8 @@ __all__ = [
     "UnexpectedResponse",
     "UnsafeArchive",
     "ValidationException",
+    "WakeupFailed",
+    "Woken",
     "WorkerAlreadyRun",
     "WorkerEvent",
     "WorkerOptions",
@@ -259,8 +264,10 @@ __all__ = [
     "cloudformation_template",
     "configure_logging",
     "converter",
+    "event_pattern",
     "find_action_type",
     "register_action_type",
+    "wakeup_template",
 ]
 
 

@@ -31,6 +31,7 @@ from ._options import Settings, WorkerOptions, settings_for
 from ._outcomes import Outcome
 from ._retry import Retrier
 from ._runtime import Runtime
+from ._wakeup import EventWakeup
 
 __all__ = ["JobWorker", "ThirdPartyJobWorker"]
 
@@ -75,7 +76,25 @@ class _Worker(Generic[PolledT, JobT]):
     def _start(self, source: JobSource[PolledT, JobT]) -> None:
         source.on_transfer = self._recorder.emit
         self._runtime = Runtime(
-            self._client, source, self._handler, self._settings, self._recorder
+            self._client,
+            source,
+            self._handler,
+            self._settings,
+            self._recorder,
+            self._event_wakeup(),
+        )
+
+    def _event_wakeup(self) -> EventWakeup | None:
+        settings = self._settings
+        if settings.wakeup_queue_url is None:
+            return None
+        return EventWakeup(
+            queue_url=settings.wakeup_queue_url,
+            action_type_id=self._action_type_id,
+            client=self._client,
+            sqs_client=settings.wakeup_sqs_client,
+            settings=settings,
+            recorder=self._recorder,
         )
 
     @property

@@ -318,6 +318,8 @@ class JobService:
         self._action_types = ActionTypes()
         self._jobs: dict[str, _Job] = {}
         self._client_tokens: dict[str, str] = {}
+        self._queue_listeners: list[Callable[[JobRecord], None]] = []
+        self._end_listeners: list[Callable[[JobRecord], None]] = []
 
     @property
     def operations(self) -> frozenset[str]:
@@ -370,6 +372,23 @@ class JobService:
             return None
         return configuration_problem(action_type, configuration)
 
+    def add_queue_listener(self, listener: Callable[[JobRecord], None]) -> None:
+        """Call ``listener`` with the record of every job queued, under the lock.
+
+        A job is queued by `enqueue` or as the continuation of one that asked
+        to continue (not when a dispatch times out); ``listener`` must return
+        quickly and must not call the service.
+        """
+        self._queue_listeners.append(listener)
+
+    def add_end_listener(self, listener: Callable[[JobRecord], None]) -> None:
+        """Call ``listener`` with the record of every job that ends, under the lock.
+
+        A job ends as Succeeded, Failed or TimedOut; ``listener`` must return
+        quickly and must not call the service.
+        """
+        self._end_listeners.append(listener)
+
     def enqueue(self, data: JobData, *, client_id: str | None = None) -> str:
         """Queue a job with ``data`` (without credentials); return its id.
 
@@ -385,6 +404,7 @@ class JobService:
                 since=self._clock(),
             )
             self._jobs[job.id] = job
+            self._queued(job)
             return job.id
 
     def client_token(self, client_id: str) -> str:
@@ -419,6 +439,19 @@ class JobService:
                 and now - job.since >= self.job_timeout
             ):
                 job.status, job.since = JobStatus.TIMED_OUT, now
+                self._ended(job)
+
+    def _queued(self, job: _Job) -> None:
+        if self._queue_listeners:
+            record = job.record()
+            for listener in self._queue_listeners:
+                listener(record)
+
+    def _ended(self, job: _Job) -> None:
+        if self._end_listeners:
+            record = job.record()
+            for listener in self._end_listeners:
+                listener(record)
 
     def _action_type(self, action_type_id: ActionTypeId) -> ActionType:
         action_type = self._action_types.get(action_type_id)
@@ -535,12 +568,16 @@ class JobService:
             )
             job.next_job_id = following.id
             self._jobs[following.id] = following
+        self._ended(job)
+        if job.next_job_id is not None:
+            self._queued(self._jobs[job.next_job_id])
         return {}
 
     def _fail(self, job: _Job, failure_details: FailureDetails) -> Response:
         self._require_in_progress(job)
         job.status, job.since = JobStatus.FAILED, self._clock()
         job.failure_details = failure_details
+        self._ended(job)
         return {}
 
     # --- operations -----------------------------------------------------------
