@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import time
@@ -63,7 +64,7 @@ EVENTS = ActionTypeId(
     provider="bench-events",
     version="1",
 )
-SETTLE = 20.0
+SETTLE = float(os.environ.get("BENCH_SETTLE", "20"))
 
 
 def _queue(emulator: CodePipelineEmulator) -> str:
@@ -133,6 +134,8 @@ def _p(values: list[float], percent: int) -> float:
 async def bench(jobs: int, size: int, window: float, seed: int) -> None:
     async with CodePipelineEmulator.aserve() as emulator:
         url = await asyncio.to_thread(_queue, emulator)
+        for action_type in (POLLING, EVENTS):
+            emulator.register_action_type(action_type)
         async with JobsClient.create(
             region_name=emulator.region,
             endpoint_url=emulator.endpoint_url,
