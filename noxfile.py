@@ -149,3 +149,4 @@ def bench(session: nox.Session) -> None:
     install_groups(session, "bench")
     session.run("python", "benchmarks/bench_converter.py")
     session.run("python", "benchmarks/bench_worker.py")
+    session.run("python", "benchmarks/bench_lambda_import.py")

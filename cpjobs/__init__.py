@@ -46,6 +46,7 @@ from ._errors import (
     CPJobsError,
     CredentialsError,
     InvalidClientToken,
+    InvalidEvent,
     InvalidField,
     InvalidJob,
     InvalidJobState,
@@ -78,6 +79,15 @@ from ._events import (
     Woken,
     WorkerEvent,
     WorkerStats,
+)
+from ._lambda import (
+    LambdaContext,
+    LambdaHandler,
+    LambdaOptions,
+    UserParameters,
+    job_from_event,
+    lambda_handler,
+    user_parameters,
 )
 from ._logging import JobFieldsFilter, JsonFormatter, configure_logging
 from ._models import (
@@ -193,6 +203,7 @@ __all__ = [
     "GetThirdPartyJobDetailsOutput",
     "InputArtifact",
     "InvalidClientToken",
+    "InvalidEvent",
     "InvalidField",
     "InvalidJob",
     "InvalidJobState",
@@ -215,6 +226,9 @@ __all__ = [
     "JobWorker",
     "JobsClient",
     "JsonFormatter",
+    "LambdaContext",
+    "LambdaHandler",
+    "LambdaOptions",
     "LimitExceeded",
     "LinkPolicy",
     "ListActionTypesInput",
@@ -253,6 +267,7 @@ __all__ = [
     "TransportError",
     "UnexpectedResponse",
     "UnsafeArchive",
+    "UserParameters",
     "ValidationException",
     "WakeupFailed",
     "Woken",
@@ -266,7 +281,10 @@ __all__ = [
     "converter",
     "event_pattern",
     "find_action_type",
+    "job_from_event",
+    "lambda_handler",
     "register_action_type",
+    "user_parameters",
     "wakeup_template",
 ]
 

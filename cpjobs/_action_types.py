@@ -16,6 +16,7 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any, cast
 
@@ -145,11 +146,11 @@ async def find_action_type(
     client: JobsClient, action_type_id: ActionTypeId
 ) -> ActionType | None:
     """The registered action type with this id, or ``None``."""
-    async for action_type in client.action_types(
-        action_owner_filter=action_type_id.owner
-    ):
-        if action_type.id == action_type_id:
-            return action_type
+    listed = client.action_types(action_owner_filter=action_type_id.owner)
+    async with aclosing(listed):
+        async for action_type in listed:
+            if action_type.id == action_type_id:
+                return action_type
     return None
 
 

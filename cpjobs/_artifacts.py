@@ -932,24 +932,46 @@ class InputArtifact(_Artifact):
     async def _write_body(
         self, response: Any, descriptor: int, offset: int, progress: _Progress
     ) -> None:
-        """Write a GET's body at ``offset``, a block at a time, off the loop."""
-        buffer = bytearray()
+        """Write a GET's body at ``offset``, a block at a time, off the loop.
+
+        One block is written in a thread while the next is received; the
+        chunks go to ``pwritev`` as they came, without being joined.
+        """
+        chunks: list[bytes] = []
+        pending = 0
+        writing: asyncio.Future[None] | None = None
+
+        async def flush() -> None:
+            nonlocal chunks, pending, offset, writing
+            if writing is not None:
+                await asyncio.shield(writing)
+            block, size, at = chunks, pending, offset
+            chunks, pending, offset = [], 0, offset + pending
+            writing = asyncio.ensure_future(
+                asyncio.to_thread(_write_at, descriptor, block, at)
+            )
+            progress.add(size)
+
         body = response["Body"]
         try:
             async with body:
                 async for chunk in body.iter_chunks(_BLOCK):
-                    buffer += chunk
-                    if len(buffer) >= _BLOCK:
-                        offset += await asyncio.to_thread(
-                            _write_at, descriptor, bytes(buffer), offset
-                        )
-                        progress.add(len(buffer))
-                        buffer.clear()
+                    chunks.append(chunk)
+                    pending += len(chunk)
+                    if pending >= _BLOCK:
+                        await flush()
+            if chunks:
+                await flush()
+            if writing is not None:
+                await asyncio.shield(writing)
         except BotoCoreError as error:
             raise self._store.transport_error(self.name, "GetObject", error) from error
-        if buffer:
-            await asyncio.to_thread(_write_at, descriptor, bytes(buffer), offset)
-            progress.add(len(buffer))
+        finally:
+            if writing is not None and not writing.done():
+                # The thread cannot be stopped: let it end before the file closes.
+                await asyncio.wait([writing])
+            if writing is not None and not writing.cancelled():
+                writing.exception()  # retrieved: the error raised is the first
 
 
 class OutputArtifact(_Artifact):
@@ -1269,13 +1291,15 @@ def _read_head(path: Path) -> bytes:
         return file.read(HEAD_SIZE)
 
 
-def _write_at(descriptor: int, data: bytes, offset: int) -> int:
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(descriptor, view, offset)
-        view = view[written:]
+def _write_at(descriptor: int, chunks: list[bytes], offset: int) -> None:
+    """Write ``chunks`` one after the other at ``offset``, whatever short writes."""
+    while chunks:
+        written = os.pwritev(descriptor, chunks, offset)
         offset += written
-    return len(data)
+        while chunks and written >= len(chunks[0]):
+            written -= len(chunks.pop(0))
+        if written:
+            chunks[0] = chunks[0][written:]
 
 
 def _close_and_remove(descriptor: int, path: Path) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "JobSource",
     "Skip",
     "ThirdPartyJobs",
+    "claimed_job",
 ]
 
 logger = logging.getLogger("cpjobs.worker")
@@ -364,25 +365,40 @@ class CustomJobs(JobSource[Job, Job]):
             logger.warning("acknowledging failed: %s", error, extra=extra)
             raise Skip(SkipReason.CLAIM_FAILED, error, extra) from None
         _require_in_progress(ack.status, extra)
-
-        async def fetch() -> AnyJobData | None:
-            output = await retrier.call(
-                extra, "GetJobDetails", lambda: client.get_job_details(job_id=job_id)
-            )
-            details = output.job_details
-            return details.data if details is not None else None
-
-        return ClaimedJob(
-            client,
-            job_id=job_id,
-            job=item,
-            data=item.data,
-            extra=extra,
-            retrier=retrier,
-            secret_keys=self.secret_keys,
-            fetch=fetch,
-            on_transfer=self.on_transfer,
+        return claimed_job(
+            client, item, job_id, extra, retrier, self.secret_keys, self.on_transfer
         )
+
+
+def claimed_job(
+    client: JobsClient,
+    job: Job,
+    job_id: str,
+    extra: dict[str, Any],
+    retrier: Retrier,
+    secret_keys: Collection[str] | None,
+    on_transfer: Callable[[ArtifactTransferred], object] | None,
+) -> ClaimedJob:
+    """A custom job to work and report; its details are fetched with GetJobDetails."""
+
+    async def fetch() -> AnyJobData | None:
+        output = await retrier.call(
+            extra, "GetJobDetails", lambda: client.get_job_details(job_id=job_id)
+        )
+        details = output.job_details
+        return details.data if details is not None else None
+
+    return ClaimedJob(
+        client,
+        job_id=job_id,
+        job=job,
+        data=job.data,
+        extra=extra,
+        retrier=retrier,
+        secret_keys=secret_keys,
+        fetch=fetch,
+        on_transfer=on_transfer,
+    )
 
 
 class ThirdPartyJobs(JobSource[ThirdPartyJob, ThirdPartyJobDetails]):

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from botocore.exceptions import ProfileNotFound
+
 from ._action_types import (
     ActionTypeSpec,
     cloudformation_template,
@@ -38,6 +40,16 @@ from ._models import (
     ActionTypeId,
     PollForThirdPartyJobsInput,
 )
+from ._options import WorkerOptions
+from ._run import (
+    SetupError,
+    TargetError,
+    WorkerSetup,
+    check_spec,
+    load_target,
+    make_worker,
+)
+from ._supervisor import Supervisor, child_command
 
 __all__ = ["ExitCode", "main", "parse_action_type_id"]
 
@@ -56,7 +68,9 @@ exit codes:
   2   bad arguments
   3   bad configuration: an invalid spec, an environment variable that does
       not parse, no credentials
-  70  a crash (a bug): the traceback is printed
+  4   run: the import path names no handler or worker factory
+  70  a crash (a bug): the traceback is printed; run --processes: children
+      kept crashing
 """
 
 
@@ -67,11 +81,16 @@ class ExitCode(enum.IntEnum):
     FAILURE = 1
     USAGE = 2
     CONFIGURATION = 3
+    TARGET = 4
     CRASH = 70
 
 
 class ConfigurationError(Exception):
     """A setting that cannot work: reported in one line, exit code 3."""
+
+
+class _UsageError(Exception):
+    """Bad arguments found after parsing: one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,9 +123,10 @@ def add_option(
         except (TypeError, ValueError, argparse.ArgumentTypeError) as error:
             raise ConfigurationError(f"{variable}={raw!r}: {error}") from None
     shown = f"{default}" if default is not None else "not set"
+    if kwargs.get("action") != "store_true":
+        kwargs["type"] = type
     parser.add_argument(
         option,
-        type=type,
         default=default,
         help=f"{help} (env {variable}; {shown})",
         **kwargs,
@@ -131,6 +151,7 @@ def _number_in(
 
 
 _seconds = _number_in(float, 1e-3, float("inf"), "a positive number of seconds")
+_grace = _number_in(float, 0, float("inf"), "a number of seconds >= 0")
 _count = _number_in(int, 1, sys.maxsize, "a whole number >= 1")
 _port = _number_in(int, 0, 65535, "a port (0-65535)")
 
@@ -183,6 +204,7 @@ def build_parser(prog: str = "cpjobs") -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run(commands)
     _add_action_type(commands)
     _add_check(commands)
     _add_demo(commands)
@@ -235,6 +257,106 @@ def _add_aws_options(parser: argparse.ArgumentParser) -> None:
         parser, "--endpoint-url", help="CodePipeline endpoint, e.g. an emulator's"
     )
     add_option(parser, "--profile", help="AWS profile")
+
+
+def _flag(text: str) -> bool:
+    """An environment flag: 1/true/yes/on or 0/false/no/off."""
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not true or false")
+
+
+def _query_param(text: str) -> dict[str, str]:
+    key, equals, value = text.partition("=")
+    if not equals or not key or not value:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return {key: value}
+
+
+def _add_run(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run a worker: a handler by import path, or a function building one",
+        description="Poll for jobs and hand them to TARGET until SIGTERM or SIGINT"
+        " (a second signal cuts the grace short). TARGET is pkg.module:name: an"
+        " async handler(job, ctx), with --action or --spec naming its action"
+        " type, or a function build(client, options) returning a JobWorker or"
+        " ThirdPartyJobWorker (a plain function; options are this command's worker"
+        " options, to pass on).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "target",
+        metavar="TARGET",
+        nargs="?",
+        default=os.environ.get(env_name("--target")),
+        help=f"pkg.module:handler or pkg.module:build (env {env_name('--target')})",
+    )
+    add_option(
+        run,
+        "--action",
+        metavar="CATEGORY/OWNER/PROVIDER/VERSION",
+        type=_action_type_id,
+        help="the handler's action type, e.g. Build/Custom/Lint/1",
+    )
+    add_option(
+        run,
+        "--spec",
+        type=Path,
+        help="the action type's spec file: checked against what is registered at"
+        " start; names the action type when --action is not given",
+    )
+    add_option(
+        run, "--concurrency", type=_count, default=8, help="jobs in flight at once"
+    )
+    add_option(
+        run,
+        "--shutdown-grace",
+        type=_grace,
+        default=20.0,
+        help="seconds jobs in flight get to finish after SIGTERM",
+    )
+    add_option(
+        run,
+        "--query-param",
+        metavar="KEY=VALUE",
+        type=_query_param,
+        help="only jobs whose configuration has this pair (Custom action types)",
+    )
+    add_option(
+        run,
+        "--client-tokens",
+        metavar="FILE|env:VARIABLE",
+        help="a ThirdParty action type's client tokens: a JSON object of client id"
+        " to token, in a file or an environment variable",
+    )
+    add_option(
+        run,
+        "--processes",
+        type=_count,
+        default=1,
+        help="worker processes, restarted after a crash",
+    )
+    add_option(
+        run,
+        "--burst",
+        type=_flag,
+        default=False,
+        action="store_true",
+        help="exit once the queue is empty and the jobs in flight are reported",
+    )
+    add_option(
+        run,
+        "--health-file",
+        type=Path,
+        help="touched every second while the worker runs; see cpjobs check",
+    )
+    _add_aws_options(run)
+    _add_log_options(run)
+    run.set_defaults(handler=_run)
 
 
 def _add_action_type(commands: Any) -> None:
@@ -364,6 +486,42 @@ def _add_emulator(commands: Any) -> None:
 # --- the commands ----------------------------------------------------------------
 
 
+def _run(args: argparse.Namespace) -> int:
+    if args.target is None:
+        raise _UsageError("run: TARGET is required (pkg.module:handler)")
+    target = load_target(args.target)
+    spec = ActionTypeSpec.load(args.spec) if args.spec is not None else None
+    action_type_id: ActionTypeId | None = args.action
+    if spec is not None:
+        if action_type_id is not None and action_type_id != spec.action_type_id:
+            raise ConfigurationError("--action and --spec name other action types")
+        action_type_id = spec.action_type_id
+    options: WorkerOptions = {
+        "max_concurrency": args.concurrency,
+        "shutdown_grace": args.shutdown_grace,
+        "burst": args.burst,
+        "health_file": args.health_file,
+    }
+    setup = WorkerSetup(
+        target,
+        action_type_id,
+        options,
+        query_param=args.query_param,
+        client_tokens=args.client_tokens,
+    )
+    if args.processes > 1:
+        return Supervisor(child_command(args.run_argv), args.processes).run()
+
+    async def work(client: JobsClient) -> ExitCode:
+        if spec is not None:
+            await check_spec(client, spec)
+        worker = await make_worker(client, setup)
+        await worker.run()
+        return ExitCode.OK
+
+    return _with_client(args, work)
+
+
 def _client(args: argparse.Namespace) -> JobsClient:
     session = None
     if args.profile:
@@ -379,8 +537,11 @@ def _with_client(
     args: argparse.Namespace, use: Callable[[JobsClient], Awaitable[ExitCode]]
 ) -> ExitCode:
     async def run() -> ExitCode:
-        async with _client(args) as client:
-            return await use(client)
+        try:
+            async with _client(args) as client:
+                return await use(client)
+        except ProfileNotFound as error:
+            raise ConfigurationError(str(error)) from None
 
     return asyncio.run(run())
 
@@ -520,6 +681,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "cpjobs") -> int:
         _say(f"{prog}: configuration error: {error}")
         return ExitCode.CONFIGURATION
     args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args.run_argv = given[given.index("run") + 1 :] if "run" in given else []
     # -v shows cpjobs' own debug logs, not every library's.
     level = _level(args)
     configure_logging(format=args.log_format, level=max(level, logging.WARNING))
@@ -528,10 +691,16 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "cpjobs") -> int:
         return int(args.handler(args))
     except KeyboardInterrupt:
         return 130
+    except _UsageError as error:
+        _say(f"{prog}: error: {error} (see --help)")
+        return ExitCode.USAGE
+    except TargetError as error:
+        _say(f"{prog}: bad target: {error}")
+        return ExitCode.TARGET
     except ActionTypeConflict as error:
         _say(f"{prog}: {error}")
         return ExitCode.FAILURE
-    except (ConfigurationError, InvalidField, OSError) as error:
+    except (ConfigurationError, SetupError, InvalidField, OSError) as error:
         _say(f"{prog}: configuration error: {error}")
         return ExitCode.CONFIGURATION
     except CredentialsError as error:

@@ -7,7 +7,15 @@ import functools
 import logging
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Mapping,
+)
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -106,6 +114,7 @@ class JobsClient:
         #: What `create` was given, for clients of other services (`sibling`).
         self._create_args: dict[str, Any] = {}
         self._session: AioSession | None = None
+        self._poll_requests: dict[Hashable, dict[str, Any]] = {}
 
     @classmethod
     def create(
@@ -205,9 +214,15 @@ class JobsClient:
 
     async def _send(self, operation: str, method: str, request: Any) -> dict[str, Any]:
         """Send a request model; the wire response without its metadata."""
-        wire = converter.unstructure(request)
-        job_id = wire.get("jobId")
-        logger.debug("%s", operation, extra={"operation": operation, "job_id": job_id})
+        return await self._send_wire(operation, method, converter.unstructure(request))
+
+    async def _send_wire(
+        self, operation: str, method: str, wire: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Send an unstructured request; the wire response without its metadata."""
+        if logger.isEnabledFor(logging.DEBUG):
+            extra = {"operation": operation, "job_id": wire.get("jobId")}
+            logger.debug("%s", operation, extra=extra)
         try:
             response: dict[str, Any] = await getattr(self.raw, method)(**wire)
         except (BotoCoreError, ClientError) as error:
@@ -221,7 +236,14 @@ class JobsClient:
     async def _call(
         self, operation: str, method: str, request: Any, output: type[T]
     ) -> T:
-        response = await self._send(operation, method, request)
+        return await self._call_wire(
+            operation, method, converter.unstructure(request), output
+        )
+
+    async def _call_wire(
+        self, operation: str, method: str, wire: dict[str, Any], output: type[T]
+    ) -> T:
+        response = await self._send_wire(operation, method, wire)
         try:
             return converter.structure(response, output)
         except (TypeError, KeyError, ValueError) as error:
@@ -237,13 +259,11 @@ class JobsClient:
         query_param: Mapping[str, str] | None = None,
     ) -> PollForJobsOutput:
         """Ask for jobs of a custom action type; each comes with a fresh nonce."""
-        request = PollForJobsInput(
-            action_type_id=action_type_id,
-            max_batch_size=max_batch_size,
-            query_param=query_param,
+        wire = self._poll_request(
+            PollForJobsInput, action_type_id, max_batch_size, query_param
         )
-        return await self._call(
-            "PollForJobs", "poll_for_jobs", request, PollForJobsOutput
+        return await self._call_wire(
+            "PollForJobs", "poll_for_jobs", wire, PollForJobsOutput
         )
 
     async def acknowledge_job(self, *, job_id: str, nonce: str) -> AcknowledgeJobOutput:
@@ -294,15 +314,44 @@ class JobsClient:
         self, *, action_type_id: ActionTypeId, max_batch_size: int | None = None
     ) -> PollForThirdPartyJobsOutput:
         """Ask for jobs of a third-party action type (ids and client ids only)."""
-        request = PollForThirdPartyJobsInput(
-            action_type_id=action_type_id, max_batch_size=max_batch_size
+        wire = self._poll_request(
+            PollForThirdPartyJobsInput, action_type_id, max_batch_size, None
         )
-        return await self._call(
+        return await self._call_wire(
             "PollForThirdPartyJobs",
             "poll_for_third_party_jobs",
-            request,
+            wire,
             PollForThirdPartyJobsOutput,
         )
+
+    def _poll_request(
+        self,
+        request_type: type[PollForJobsInput | PollForThirdPartyJobsInput],
+        action_type_id: ActionTypeId,
+        max_batch_size: int | None,
+        query_param: Mapping[str, str] | None,
+    ) -> dict[str, Any]:
+        """A poll request's wire form, validated once for each distinct request.
+
+        A worker sends the same few poll requests again and again; what fails
+        validation is never kept, so it raises `InvalidField` every time.
+        """
+        key = _poll_key(request_type, action_type_id, max_batch_size, query_param)
+        cached = self._poll_requests.get(key) if key is not None else None
+        if cached is not None:
+            return cached
+        fields: dict[str, Any] = (
+            {} if query_param is None else {"query_param": query_param}
+        )
+        request = request_type(
+            action_type_id=action_type_id, max_batch_size=max_batch_size, **fields
+        )
+        wire: dict[str, Any] = converter.unstructure(request)
+        if key is not None:
+            if len(self._poll_requests) >= _POLL_REQUESTS_KEPT:
+                self._poll_requests.clear()
+            self._poll_requests[key] = wire
+        return wire
 
     async def get_third_party_job_details(
         self, *, job_id: str, client_token: str
@@ -433,8 +482,12 @@ class JobsClient:
         *,
         action_owner_filter: ActionOwner | str | None = None,
         region_filter: str | None = None,
-    ) -> AsyncIterator[ActionType]:
-        """Every action type, page after page: ``async for t in client.action_types()``."""
+    ) -> AsyncGenerator[ActionType, None]:
+        """Every action type, page after page: ``async for t in client.action_types()``.
+
+        Leaving the loop early? Close it (``contextlib.aclosing``) so no page
+        request is left behind.
+        """
         next_token: str | None = None
         while True:
             page = await self.list_action_types(
@@ -469,10 +522,8 @@ class JobsClient:
         ``sleep`` and ``rng`` let tests drive the backoff.
         """
         # Validate now, not at the first poll.
-        PollForJobsInput(
-            action_type_id=action_type_id,
-            max_batch_size=max_batch_size,
-            query_param=query_param,
+        self._poll_request(
+            PollForJobsInput, action_type_id, max_batch_size, query_param
         )
 
         async def poll(batch: int) -> tuple[Job, ...]:
@@ -497,8 +548,8 @@ class JobsClient:
         rng: random.Random | None = None,
     ) -> JobStream[ThirdPartyJob]:
         """Poll for third-party jobs until closed, like `jobs`."""
-        PollForThirdPartyJobsInput(
-            action_type_id=action_type_id, max_batch_size=max_batch_size
+        self._poll_request(
+            PollForThirdPartyJobsInput, action_type_id, max_batch_size, None
         )
 
         async def poll(batch: int) -> tuple[ThirdPartyJob, ...]:
@@ -510,6 +561,32 @@ class JobsClient:
         return JobStream(
             poll, max_batch_size=max_batch_size, backoff=backoff, sleep=sleep, rng=rng
         )
+
+
+_POLL_REQUESTS_KEPT = 256
+
+
+def _poll_key(
+    request_type: type[Any],
+    action_type_id: object,
+    max_batch_size: object,
+    query_param: Mapping[str, str] | None,
+) -> Hashable | None:
+    """What makes a poll request distinct, or None where no key is safe to make.
+
+    Only exact types are keyed: ``True == 1`` and a subclass may compare equal
+    to a value that validates while failing validation itself.
+    """
+    if action_type_id.__class__ is not ActionTypeId or not (
+        max_batch_size is None or max_batch_size.__class__ is int
+    ):
+        return None
+    if query_param is None:
+        return (request_type, action_type_id, max_batch_size, None)
+    entries = tuple(query_param.items())
+    if not all(k.__class__ is str and v.__class__ is str for k, v in entries):
+        return None
+    return (request_type, action_type_id, max_batch_size, entries)
 
 
 class JobStream(Generic[JobT], AsyncIterator[JobT]):

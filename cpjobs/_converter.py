@@ -37,7 +37,7 @@ from ._models import (
     JobStatus,
 )
 
-__all__ = ["converter", "make_converter", "wire_name"]
+__all__ = ["converter", "make_converter", "wire_misfit", "wire_name"]
 
 T = TypeVar("T")
 StructureHook = Callable[[Any, Any], Any]
@@ -118,7 +118,8 @@ def _enum_structure_hook(enum_type: type[enum.Enum]) -> StructureHook:
 
 
 def _structure_string_map(value: Any, _: Any) -> Mapping[str, str]:
-    if not isinstance(value, Mapping):
+    # botocore answers dicts: the abstract check is for the rest.
+    if value.__class__ is not dict and not isinstance(value, Mapping):
         _wrong_type("value", value, "a map")
     entries: Mapping[object, object] = value  # pyright: ignore[reportUnknownVariableType]
     for key, item in entries.items():
@@ -372,6 +373,68 @@ def make_converter(*, forbid_extra_keys: bool = False) -> Converter:
     conv.register_structure_hook_factory(attrs.has, hooks.for_model)
     conv.register_unstructure_hook_factory(attrs.has, unstructure_model)
     return conv
+
+
+def _kind(value: object) -> str:
+    """What a wire value is, in JSON's words; never the value itself."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+def wire_misfit(value: Any, type_: Any, path: str) -> tuple[str, str] | None:
+    """Where and why ``value`` does not structure as ``type_``; ``None`` if it does.
+
+    The slow, path-keeping twin of the generated hooks, for explaining a
+    failure after the fact: ``("job.data.inputArtifacts[0].name", "is a
+    number, not a string")``. Unknown members and nulls in optional members
+    fit, as they do for the hooks. Problems never quote a value.
+    """
+    if value is None:
+        return None if _is_optional(type_) else (path, "is missing")
+    if _is_optional(type_):
+        type_ = _without_none(type_)
+    if attrs.has(type_):
+        if not isinstance(value, Mapping):
+            return path, f"is {_kind(value)}, not an object"
+        members: Mapping[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
+        for field in attrs.fields(attrs.resolve_types(type_)):
+            key = wire_name(field.name)
+            found = wire_misfit(members.get(key), field.type, f"{path}.{key}")
+            if found is not None:
+                return found
+        return None
+    if _origin(type_) is tuple:
+        if not isinstance(value, (list, tuple)):
+            return path, f"is {_kind(value)}, not a list"
+        items: list[Any] = list(value)  # pyright: ignore[reportUnknownArgumentType]
+        item_type = get_args(type_)[0]
+        for index, item in enumerate(items):
+            found = wire_misfit(item, item_type, f"{path}[{index}]")
+            if found is not None:
+                return found
+        return None
+    if _origin(type_) is Mapping:
+        if not isinstance(value, Mapping):
+            return path, f"is {_kind(value)}, not an object"
+        entries: Mapping[object, object] = value  # pyright: ignore[reportUnknownVariableType]
+        for name, item in entries.items():
+            if not isinstance(item, str):
+                return f"{path}.{name}", f"is {_kind(item)}, not a string"
+        return None
+    if (type_ is str or _is_enum(type_)) and not isinstance(value, str):
+        return path, f"is {_kind(value)}, not a string"
+    return None
 
 
 #: The converter cpjobs uses: ``converter.structure(wire, Job)`` and

@@ -5,6 +5,8 @@
     CPJobsError                       .retryable: may the same call succeed later?
     ├── ActionTypeConflict            a registered action type version differs from its spec
     ├── InvalidField                  a value you built breaks a service limit (also ValueError)
+    ├── InvalidEvent                  a Lambda event that is not a CodePipeline job (.path,
+    │                                 also ValueError)
     ├── ClientNotOpen                 a created JobsClient used outside ``async with``
     │                                 (also RuntimeError)
     ├── WorkerAlreadyRun              a worker's ``run`` called a second time
@@ -68,6 +70,7 @@ __all__ = [
     "ConcurrentModification",
     "CredentialsError",
     "InvalidClientToken",
+    "InvalidEvent",
     "InvalidField",
     "InvalidJob",
     "InvalidJobState",
@@ -121,6 +124,19 @@ class InvalidField(CPJobsError, ValueError):
         self.problem = problem
         self.limit = limit
         super().__init__(f"{field}: {problem} (limit: {limit})")
+
+
+class InvalidEvent(CPJobsError, ValueError):
+    """A Lambda event is not the CodePipeline job it should be.
+
+    ``path`` says where (``CodePipeline.job.data.inputArtifacts[0].name``);
+    the message never quotes a value from the event.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
 
 
 class ClientNotOpen(CPJobsError, RuntimeError):

@@ -10,6 +10,7 @@ from an attrs class, and a hand-written ``__init__`` would be a third copy.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Collection
@@ -48,6 +49,10 @@ class WorkerOptions(TypedDict, total=False):
             ignores them (5); it is left behind after three.
         owns_client: Enter the client when `run` starts and close it when
             it ends (for a `JobsClient.create` client not yet opened).
+        burst: Stop once a poll comes back empty with no job in flight
+            (``False``): for CI and scheduled runs.
+        health_file: A file touched every second while the worker's event
+            loop turns (``None``): ``cpjobs check`` reads its age.
         secret_properties: The names of the secret configuration properties.
             ``None`` (the default): every value is treated as secret.
         on_event: Called with each `WorkerEvent`, e.g. to feed metrics;
@@ -71,6 +76,8 @@ class WorkerOptions(TypedDict, total=False):
     shutdown_grace: float
     cancel_wait: float
     owns_client: bool
+    burst: bool
+    health_file: str | os.PathLike[str] | None
     secret_properties: Collection[str] | None
     on_event: Callable[[WorkerEvent], object] | None
     wakeup_queue_url: str | None
@@ -114,6 +121,19 @@ def _queue_url(
         )
 
 
+def _path(
+    instance: object,
+    attribute: attrs.Attribute[str | os.PathLike[str] | None],
+    value: object,
+) -> None:
+    if value is not None and not isinstance(value, (str, os.PathLike)):
+        raise InvalidField(
+            f"{type(instance).__name__}.{attribute.name}",
+            f"is {v.a_type(value)}",
+            "a path (str or os.PathLike) or None",
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """`WorkerOptions` with their defaults, validated."""
@@ -132,6 +152,10 @@ class Settings:
     shutdown_grace: float = attrs.field(default=20.0, validator=v.number(0))
     cancel_wait: float = attrs.field(default=5.0, validator=v.number(0, above=True))
     owns_client: bool = attrs.field(default=False, validator=v.instance_of(bool))
+    burst: bool = attrs.field(default=False, validator=v.instance_of(bool))
+    health_file: str | os.PathLike[str] | None = attrs.field(
+        default=None, validator=_path
+    )
     secret_properties: Collection[str] | None = attrs.field(
         default=None, converter=_names, validator=_string_collection
     )

@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 from ._claims import PLAIN_SUCCESS, Claimed, JobSource, Skip
@@ -75,6 +76,9 @@ logger = logging.getLogger("cpjobs.worker")
 #: ``cancel_wait`` seconds, and left behind after this many rounds.
 _CANCEL_ROUNDS: Final = 3
 
+#: Seconds between touches of the health file.
+HEARTBEAT_INTERVAL: Final = 1.0
+
 #: The debug line for each way a job ends, made once.
 _ENDED: Final = {result: f"job {result.value}" for result in JobResult}
 
@@ -122,6 +126,8 @@ class Runtime(Generic[PolledT, JobT]):
         #: The same, for the event source (the poll loop clears its own).
         self._room_freed = asyncio.Event()
         self._grace_over = asyncio.Event()
+        #: Why a job whose handler the stop cancelled is failed or handed off.
+        self.stop_reason = "worker stopped"
 
     @property
     def stats(self) -> WorkerStats:
@@ -152,6 +158,8 @@ class Runtime(Generic[PolledT, JobT]):
             await self._source.learn()
             if handle_signals:
                 stack.enter_context(handling_signals(self))
+            if self._settings.health_file is not None:
+                await stack.enter_async_context(_beating(self._settings.health_file))
             try:
                 await self._poll_while_listening()
             except asyncio.CancelledError:
@@ -164,6 +172,22 @@ class Runtime(Generic[PolledT, JobT]):
                 raise
             self._stopping = True
             await self._drain(grace=grace)
+
+    async def run_one(self, item: PolledT, *, within: float) -> None:
+        """Work one job without polling: claim, handle, report.
+
+        A handler still running after ``within`` seconds is cancelled and its
+        job reported as a stopped one is (see `_abandoned`).
+        """
+        if self._started:
+            msg = "a worker runs once: create a new one"
+            raise WorkerAlreadyRun(msg)
+        self._started = True
+        self._stopping = True
+        task = asyncio.create_task(self._run_job(item))
+        self._tasks.add(task)
+        task.add_done_callback(self._job_done)
+        await self._drain(grace=within)
 
     def signalled(self) -> None:
         """SIGTERM or SIGINT: stop, or if stopping already, cut the grace short."""
@@ -243,6 +267,14 @@ class Runtime(Generic[PolledT, JobT]):
                 recorder.emit(Polled(requested=free, received=len(items)))
             if not items:
                 counters.empty_polls += 1
+                if self._settings.burst:
+                    if not self._tasks:
+                        logger.info("burst: the queue is empty, stopping")
+                        return
+                    # Poll again once a job ends, not after a backoff.
+                    self._slot_freed.clear()
+                    await self._slot_freed.wait()
+                    continue
                 delay = self._idle_delay(misses)
                 misses += 1
                 await self._unless_stopped(self._rest, delay)
@@ -419,7 +451,7 @@ class Runtime(Generic[PolledT, JobT]):
             )
             return Continue(context.continuation_token)
         logger.warning("stopped: failing the job", extra=claimed.extra)
-        return Failure("worker stopped", type=FailureType.SYSTEM_UNAVAILABLE)
+        return Failure(self.stop_reason, type=FailureType.SYSTEM_UNAVAILABLE)
 
     def _crashed(self, claimed: Claimed[JobT], error: BaseException) -> Failure:
         """A failure for a handler's exception, logged; neither shows a secret."""
@@ -618,6 +650,38 @@ class Runtime(Generic[PolledT, JobT]):
         finally:
             for waiter in waiters:
                 waiter.cancel()
+            # Let them end now: a waiter still cancelling would outlive `run`.
+            await asyncio.wait(waiters)
+
+
+@contextlib.asynccontextmanager
+async def _beating(path: str | os.PathLike[str]) -> AsyncGenerator[None]:
+    """Touch ``path`` now and every second until the block ends.
+
+    The touch runs in a thread (a file system may block); the heartbeat
+    stops when the event loop does not turn, e.g. a handler blocks it.
+    """
+    await asyncio.to_thread(_touch, path)
+    heart = asyncio.create_task(_beat(path))
+    try:
+        yield
+    finally:
+        heart.cancel()
+        await asyncio.wait((heart,))
+
+
+async def _beat(path: str | os.PathLike[str]) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT_INTERVAL)
+        try:
+            await asyncio.to_thread(_touch, path)
+        except OSError as error:
+            logger.warning("cannot touch the health file: %s", error)
+
+
+def _touch(path: str | os.PathLike[str]) -> None:
+    with open(path, "a"):
+        os.utime(path)
 
 
 def _cancelled_by_others(task: asyncio.Task[Any] | None) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -60,7 +61,16 @@ def text(
     """
     compiled = re.compile(pattern) if pattern else None
 
+    longest = max_len if max_len is not None else sys.maxsize
+
     def validate(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+        # Requests are built per job: the field's name is made only to be reported.
+        if (
+            value.__class__ is str
+            and min_len <= len(value) <= longest
+            and (compiled is None or compiled.fullmatch(value) is not None)
+        ):
+            return
         name = _field_name(instance, attribute)
         if not isinstance(value, str):
             raise InvalidField(name, f"is {a_type(value)}", "a string")
@@ -77,7 +87,11 @@ def integer(min_value: int, max_value: int | None = None) -> Validator[int]:
         f"{min_value} to {max_value}" if max_value is not None else f">= {min_value}"
     )
 
+    highest = max_value if max_value is not None else sys.maxsize
+
     def validate(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+        if value.__class__ is int and min_value <= value <= highest:
+            return
         name = _field_name(instance, attribute)
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidField(name, f"is {a_type(value)}", "an integer")

@@ -49,6 +49,7 @@ class _Worker(Generic[PolledT, JobT]):
         handler: Callable[[JobT, JobContext], Awaitable[Outcome | None]],
         owner: ActionOwner,
         options: WorkerOptions,
+        source: Callable[[Settings, Retrier], JobSource[PolledT, JobT]],
     ) -> None:
         name = type(self).__name__
         _check(name, "client", client, JobsClient, "a JobsClient")
@@ -65,42 +66,34 @@ class _Worker(Generic[PolledT, JobT]):
                 f"is {v.a_type(handler)}",
                 "an async function: async def handler(job, ctx)",
             )
-        self._settings: Settings = settings_for(name, options)
-        self._recorder = Recorder(self._settings.on_event)
-        self._retrier = Retrier(self._settings, self._recorder)
-        self._client = client
-        self._action_type_id = action_type_id
-        self._handler: Callable[[JobT, JobContext], Awaitable[Outcome | None]] = handler
-        self._runtime: Runtime[PolledT, JobT] | None = None
-
-    def _start(self, source: JobSource[PolledT, JobT]) -> None:
-        source.on_transfer = self._recorder.emit
-        self._runtime = Runtime(
-            self._client,
-            source,
-            self._handler,
-            self._settings,
-            self._recorder,
-            self._event_wakeup(),
+        settings = settings_for(name, options)
+        recorder = Recorder(settings.on_event)
+        job_source = source(settings, Retrier(settings, recorder))
+        job_source.on_transfer = recorder.emit
+        wakeup = (
+            None
+            if settings.wakeup_queue_url is None
+            else EventWakeup(
+                queue_url=settings.wakeup_queue_url,
+                action_type_id=action_type_id,
+                client=client,
+                sqs_client=settings.wakeup_sqs_client,
+                settings=settings,
+                recorder=recorder,
+            )
         )
-
-    def _event_wakeup(self) -> EventWakeup | None:
-        settings = self._settings
-        if settings.wakeup_queue_url is None:
-            return None
-        return EventWakeup(
-            queue_url=settings.wakeup_queue_url,
-            action_type_id=self._action_type_id,
-            client=self._client,
-            sqs_client=settings.wakeup_sqs_client,
-            settings=settings,
-            recorder=self._recorder,
+        self._runtime: Runtime[PolledT, JobT] = Runtime(
+            client,
+            job_source,
+            handler,
+            settings,
+            recorder,
+            wakeup,
         )
 
     @property
     def stats(self) -> WorkerStats:
         """A snapshot of the worker's counters."""
-        assert self._runtime is not None
         return self._runtime.stats
 
     def stop(self) -> None:
@@ -109,7 +102,6 @@ class _Worker(Generic[PolledT, JobT]):
         Call it from the event loop's thread (signal handlers installed by
         `run` do). Calling it again does nothing.
         """
-        assert self._runtime is not None
         self._runtime.stop()
 
     async def run(self, *, handle_signals: bool | None = None) -> None:
@@ -136,7 +128,6 @@ class _Worker(Generic[PolledT, JobT]):
                 (e.g. `ActionTypeNotFound`), after the jobs in flight were
                 reported.
         """
-        assert self._runtime is not None
         if handle_signals is None:
             handle_signals = threading.current_thread() is threading.main_thread()
         await self._runtime.run(handle_signals=handle_signals)
@@ -181,21 +172,20 @@ class JobWorker(_Worker[Job, Job]):
         query_param: Mapping[str, str] | None = None,
         **options: Unpack[WorkerOptions],
     ) -> None:
-        super().__init__(client, action_type_id, handler, ActionOwner.CUSTOM, options)
-        # Check the poll request now, not at the first poll.
-        query_param = PollForJobsInput(
-            action_type_id=action_type_id,
-            max_batch_size=self._settings.max_concurrency,
-            query_param=query_param,
-        ).query_param
-        self._start(
-            CustomJobs(
-                client,
-                action_type_id,
-                query_param,
-                self._retrier,
-                self._settings.secret_properties,
+
+        def source(settings: Settings, retrier: Retrier) -> CustomJobs:
+            # Check the poll request now, not at the first poll.
+            checked = PollForJobsInput(
+                action_type_id=action_type_id,
+                max_batch_size=settings.max_concurrency,
+                query_param=query_param,
+            ).query_param
+            return CustomJobs(
+                client, action_type_id, checked, retrier, settings.secret_properties
             )
+
+        super().__init__(
+            client, action_type_id, handler, ActionOwner.CUSTOM, options, source
         )
 
 
@@ -222,27 +212,28 @@ class ThirdPartyJobWorker(_Worker[ThirdPartyJob, ThirdPartyJobDetails]):
         client_tokens: ClientTokenProvider,
         **options: Unpack[WorkerOptions],
     ) -> None:
-        super().__init__(
-            client, action_type_id, handler, ActionOwner.THIRD_PARTY, options
-        )
-        if not _is_token_provider(client_tokens):
-            raise InvalidField(
-                f"{type(self).__name__}.client_tokens",
-                f"is {v.a_type(client_tokens)}",
-                "a mapping or a function from client id to client token",
+
+        def source(settings: Settings, retrier: Retrier) -> ThirdPartyJobs:
+            if not _is_token_provider(client_tokens):
+                raise InvalidField(
+                    f"{type(self).__name__}.client_tokens",
+                    f"is {v.a_type(client_tokens)}",
+                    "a mapping or a function from client id to client token",
+                )
+            PollForThirdPartyJobsInput(
+                action_type_id=action_type_id,
+                max_batch_size=settings.max_concurrency,
             )
-        PollForThirdPartyJobsInput(
-            action_type_id=action_type_id,
-            max_batch_size=self._settings.max_concurrency,
-        )
-        self._start(
-            ThirdPartyJobs(
+            return ThirdPartyJobs(
                 client,
                 action_type_id,
                 client_tokens,
-                self._retrier,
-                self._settings.secret_properties,
+                retrier,
+                settings.secret_properties,
             )
+
+        super().__init__(
+            client, action_type_id, handler, ActionOwner.THIRD_PARTY, options, source
         )
 
 

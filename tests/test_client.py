@@ -739,6 +739,36 @@ class TestErrors:
 
         assert 0 == emulator.job(job_id).dispatch_count
 
+    async def test_invalid_poll_is_refused_every_time(
+        self, client: cpjobs.JobsClient
+    ) -> None:
+        """A poll request that failed its checks raises again when sent again."""
+        for _ in range(2):
+            with pytest.raises(cpjobs.InvalidField, match="max_batch_size"):
+                await client.poll_for_jobs(action_type_id=BUILD, max_batch_size=0)
+
+    async def test_poll_equal_to_a_sent_one_is_still_checked(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """``True`` equals 1, but a poll with it is refused after one with 1 went."""
+        emulator.enqueue_job(BUILD)
+        await client.poll_for_jobs(action_type_id=BUILD, max_batch_size=1)
+
+        with pytest.raises(cpjobs.InvalidField, match="max_batch_size"):
+            await client.poll_for_jobs(action_type_id=BUILD, max_batch_size=True)
+
+    async def test_polls_of_other_batch_sizes_ask_for_their_own(
+        self, client: cpjobs.JobsClient, emulator: CodePipelineEmulator
+    ) -> None:
+        """Polls that differ only by batch size each ask for their own size."""
+        for _ in range(3):
+            emulator.enqueue_job(BUILD)
+
+        first = await client.poll_for_jobs(action_type_id=BUILD, max_batch_size=1)
+        second = await client.poll_for_jobs(action_type_id=BUILD, max_batch_size=2)
+
+        assert (1, 2) == (len(first.jobs or ()), len(second.jobs or ()))
+
 
 class TestLifecycle:
     async def test_wrapped_client_is_not_closed(

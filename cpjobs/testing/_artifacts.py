@@ -55,7 +55,7 @@ def _key_id(prefix: str) -> str:
 class ArtifactGrant:
     """What one set of artifact credentials may do, and until when."""
 
-    access_key_id: str
+    access_key_id: str = attrs.field(repr=False)
     session_token: str = attrs.field(repr=False)
     job_id: str
     #: Object keys in the artifact bucket these credentials may read.
@@ -162,9 +162,9 @@ class _S3Request:
 
     method: str
     key: str
-    query: dict[str, list[str]]
-    access_key_id: str | None
-    session_token: str | None
+    query: dict[str, list[str]] = attrs.field(repr=False)  # may hold a token
+    access_key_id: str | None = attrs.field(repr=False)
+    session_token: str | None = attrs.field(repr=False)
     encryption: str | None
     copy_source: str | None
 

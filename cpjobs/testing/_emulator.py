@@ -1,38 +1,35 @@
 """`CodePipelineEmulator`: CodePipeline's job-worker API on a local moto server.
 
-How it hooks into moto
-----------------------
-moto (5.x) implements CodePipeline pipelines but none of the job operations.
-The emulator does not patch moto. It runs moto's own WSGI application
-(``DomainDispatcherApplication(create_backend_app)``, exactly what
-``moto_server`` and ``ThreadedMotoServer`` serve) behind a small WSGI
-middleware (`cpjobs.testing._http.JobsMiddleware`) on werkzeug's threaded
-server, bound to 127.0.0.1. The middleware answers requests whose
-``X-Amz-Target`` is ``CodePipeline_20150709.<job operation>`` from the
-emulator's own thread-safe store and passes everything else (S3, STS, KMS,
-moto's pipelines) to moto unchanged. The server is run here rather than
-through ``ThreadedMotoServer`` because that class takes no middleware and
-leaves the threads of kept-alive connections running after ``stop()``; this
-one ends them.
+The emulator is the public face of `cpjobs.testing`: it starts the server
+(`cpjobs.testing._server`: moto's own app on werkzeug, with the job
+operations answered by `cpjobs.testing._http` and `cpjobs.testing._service`
+in front of it), queues jobs as a pipeline would, and lets a test inspect
+them, move the clock and inject faults. If moto ever implements the job
+operations itself nothing breaks: the middleware answers them first.
 
-What would break if moto changed
---------------------------------
-Only the three names taken from ``moto.moto_server.werkzeug_app``:
-``DomainDispatcherApplication`` and ``create_backend_app`` (there throughout
-moto 5; tested with 5.0.20 and 5.2.5) and ``MotoRequestHandler`` (moto 5.2;
-werkzeug's own handler is used without it). Moving or renaming them breaks
-``serve()``. ``moto.core.base_backend.AccountSpecificBackend.get_session`` is
-called once at start so that moto's botocore session is built without the
-user's AWS profile (`cpjobs.testing._sessions`); without it, nothing is done.
-Nothing else in moto is touched. If moto ever implements the job operations itself nothing breaks: the
-middleware answers them first. Artifacts go through moto's S3 and KMS over
-HTTP with boto3, like any client. In front of moto's S3 sits
-`cpjobs.testing._artifacts.ArtifactGuard`: requests to the artifact bucket
-must carry a job's artifact credentials, within their scope and lifetime, as
-CodePipeline's would; the emulator itself uses a key of its own. moto
-attributes every key to its default account 123456789012, where the artifact
-bucket lives. Running with ``MOTO_ACCOUNT_ID`` or moto's IAM auth enabled
-would break that assumption.
+Artifacts go through moto's S3 and KMS over HTTP with boto3, like any
+client. In front of moto's S3 sits `cpjobs.testing._artifacts.ArtifactGuard`:
+requests to the artifact bucket must carry a job's artifact credentials,
+within their scope and lifetime, as CodePipeline's would; the emulator
+itself uses a key of its own. moto attributes every key to its default
+account 123456789012, where the artifact bucket lives. Running with
+``MOTO_ACCOUNT_ID`` or moto's IAM auth enabled would break that assumption.
+
+Requests pass through these layers, outermost first:
+
+1. `cpjobs.testing._http.JobsMiddleware` answers the job-worker operations
+   (``X-Amz-Target: CodePipeline_20150709.<job operation>``) and applies the
+   injected faults and latencies to every CodePipeline operation.
+2. `cpjobs.testing._control.ControlApp` answers the control API under
+   ``/_cpjobs/``; it sits before the guard, so it needs no S3 credentials.
+3. `cpjobs.testing._pipelines_http.PipelinesApp` answers
+   ``StartPipelineExecution`` and the reads of executions, which the
+   emulator runs (`cpjobs.testing._pipelines`); it reads a pipeline's
+   definition from moto's ``GetPipeline`` answer, called in process.
+4. `cpjobs.testing._artifacts.ArtifactGuard` checks requests to the artifact
+   bucket, right in front of moto, so nothing else can reach the bucket
+   around it.
+5. moto's own app gets everything else (S3, STS, KMS, moto's pipelines).
 """
 
 from __future__ import annotations
@@ -43,15 +40,15 @@ import functools
 import hashlib
 import importlib
 import re
-import socket
 import threading
 import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final, Self
 
-from typing_extensions import Self
+import attrs
 
+from .._converter import converter
 from .._errors import InvalidField
 from .._models import (
     ActionConfiguration,
@@ -70,20 +67,19 @@ from .._models import (
     StageContext,
 )
 from ._artifacts import ArtifactAccess, ArtifactGuard
+from ._control import ControlApp
 from ._eventbus import EventBus
 from ._http import TARGET_PREFIX, Faults, JobsMiddleware
 from ._job_requests import JobRequest, checked, checked_registration
+from ._pipelines import PipelineRunner
+from ._pipelines_http import PipelinesApp
 from ._records import JobRecord
+from ._server import HOST, Server, moto_app
 from ._service import ACCOUNT_ID, JobService, ServiceFault
 from ._sessions import isolated_session_vars, prepare_moto_session
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
-    from werkzeug.serving import WSGIRequestHandler
-
 __all__ = ["CodePipelineEmulator", "check_region"]
 
-_HOST: Final = "127.0.0.1"
 #: AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ...
 _REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
 #: How long `reset` waits for the calls being answered to end.
@@ -91,99 +87,12 @@ _RESET_WAIT: Final = 10.0
 _FINAL: Final = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.TIMED_OUT})
 
 
-class _Server:
-    """werkzeug's threaded WSGI server that can close its open connections."""
-
-    def __init__(self, app: WSGIApplication, port: int) -> None:
-        from werkzeug.serving import ThreadedWSGIServer
-
-        lock = threading.Lock()
-        sockets: set[socket.socket] = set()
-        threads: set[threading.Thread] = set()
-
-        class Server(ThreadedWSGIServer):
-            # Track each connection and its thread so stop() can end
-            # kept-alive connections instead of leaking their threads.
-            def process_request(self, request: Any, client_address: Any) -> None:
-                thread = threading.Thread(
-                    target=self._serve_connection,
-                    args=(request, client_address),
-                    name="cpjobs-emulator-connection",
-                    daemon=True,
-                )
-                with lock:
-                    sockets.add(request)
-                    threads.add(thread)
-                thread.start()
-
-            def _serve_connection(self, request: Any, client_address: Any) -> None:
-                try:
-                    self.process_request_thread(request, client_address)
-                finally:
-                    with lock:
-                        sockets.discard(request)
-                        threads.discard(threading.current_thread())
-
-        self._lock = lock
-        self._sockets = sockets
-        self._threads = threads
-        self._server = Server(_HOST, port, app, handler=_request_handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="cpjobs-emulator",
-            daemon=True,
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()  # serve_forever closes the listening socket
-        self._thread.join()
-        with self._lock:
-            sockets, threads = list(self._sockets), list(self._threads)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        for thread in threads:
-            thread.join(timeout=5)
-
-
-def _request_handler() -> type[WSGIRequestHandler]:
-    """Moto's request handler (or werkzeug's), without a log line per request."""
-    from werkzeug.serving import WSGIRequestHandler
-
-    werkzeug_app = importlib.import_module("moto.moto_server.werkzeug_app")
-    # MotoRequestHandler keeps S3 metadata headers with underscores (newer moto).
-    base = getattr(werkzeug_app, "MotoRequestHandler", WSGIRequestHandler)
-
-    def log_request(self: object, code: int | str = "-", size: int | str = "-") -> None:
-        """Stay quiet."""
-
-    return cast(
-        "type[WSGIRequestHandler]",
-        type("Handler", (base,), {"log_request": log_request}),
-    )
-
-
-def _moto_app() -> WSGIApplication:
-    """Return moto's own server application, as ``moto_server`` runs it."""
-    app = importlib.import_module("moto.moto_server.werkzeug_app")
-    return cast(
-        "WSGIApplication", app.DomainDispatcherApplication(app.create_backend_app)
-    )
-
-
 class CodePipelineEmulator:
     """CodePipeline's job-worker API, with moto's S3, STS and KMS, on loopback.
 
     Start it with `serve` or `aserve`. Workers talk to `endpoint_url` with any
-    credentials; tests drive it through the methods here.
+    credentials (the artifact bucket takes only the jobs' artifact
+    credentials); tests drive it through the methods here.
     """
 
     def __init__(
@@ -192,6 +101,7 @@ class CodePipelineEmulator:
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
         strict_artifact_bucket: bool = True,
+        succeed_aws_actions: bool = False,
     ) -> None:
         self._region = check_region(region)
         self._base_clock = clock or time.monotonic
@@ -205,12 +115,15 @@ class CodePipelineEmulator:
         self._service.add_queue_listener(self._events.queued)
         self._service.add_end_listener(self._events.ended)
         self._faults = Faults()
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._app: JobsMiddleware | None = None
         self._aws_lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._bucket_ready = False
         self._kms_key_arn: str | None = None
+        self._pipelines = PipelineRunner(
+            self, self._service, succeed_aws_actions=succeed_aws_actions
+        )
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -223,6 +136,7 @@ class CodePipelineEmulator:
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
         strict_artifact_bucket: bool = True,
+        succeed_aws_actions: bool = False,
     ) -> Generator[Self, None, None]:
         """Run an emulator for the ``with`` block.
 
@@ -233,9 +147,15 @@ class CodePipelineEmulator:
             strict_artifact_bucket: Refuse credentials other than a job's
                 artifact credentials on the artifact bucket (see
                 `strict_artifact_bucket`).
+            succeed_aws_actions: In the pipelines it runs, let AWS-owned
+                actions (other than S3 sources) succeed at once, instead of
+                failing them.
         """
         emulator = cls(
-            region=region, clock=clock, strict_artifact_bucket=strict_artifact_bucket
+            region=region,
+            clock=clock,
+            strict_artifact_bucket=strict_artifact_bucket,
+            succeed_aws_actions=succeed_aws_actions,
         )
         emulator._start(port)
         try:
@@ -252,10 +172,14 @@ class CodePipelineEmulator:
         region: str = "us-east-1",
         clock: Callable[[], float] | None = None,
         strict_artifact_bucket: bool = True,
+        succeed_aws_actions: bool = False,
     ) -> AsyncGenerator[Self, None]:
         """Run an emulator for the ``async with`` block; see `serve`."""
         emulator = cls(
-            region=region, clock=clock, strict_artifact_bucket=strict_artifact_bucket
+            region=region,
+            clock=clock,
+            strict_artifact_bucket=strict_artifact_bucket,
+            succeed_aws_actions=succeed_aws_actions,
         )
         await asyncio.to_thread(emulator._start, port)
         try:
@@ -265,15 +189,17 @@ class CodePipelineEmulator:
 
     def _start(self, port: int) -> None:
         prepare_moto_session()
-        app = self._app = JobsMiddleware(
-            self._service, self._faults, ArtifactGuard(self._access, _moto_app())
-        )
-        self._server = _Server(app, port)
+        guarded = ArtifactGuard(self._access, moto_app())
+        around_moto = ControlApp(self, PipelinesApp(self._pipelines, guarded))
+        app = self._app = JobsMiddleware(self._service, self._faults, around_moto)
+        self._server = Server(app, port)
         self._server.start()
+        self._pipelines.start()
         self._events.start()
 
     def _stop(self) -> None:
         self._faults.clear()  # ends the delays under way
+        self._pipelines.stop()  # first: moving an execution on may use S3
         self._events.stop()
         with self._aws_lock:
             for client in self._clients.values():
@@ -290,7 +216,7 @@ class CodePipelineEmulator:
         """The URL for every client: CodePipeline, S3, STS, KMS."""
         if self._server is None:
             raise RuntimeError("The emulator is not running: use serve() or aserve()")
-        return f"http://{_HOST}:{self._server.port}"
+        return f"http://{HOST}:{self._server.port}"
 
     @property
     def region(self) -> str:
@@ -378,6 +304,7 @@ class CodePipelineEmulator:
         # would otherwise land in the state of whatever comes next.
         if self._app is not None and not self._app.wait_idle(_RESET_WAIT):
             raise RuntimeError(f"calls still being answered after {_RESET_WAIT} s")
+        self._pipelines.reset()
         self._service.reset()
         self._access.reset()
         with self._clock_lock:
@@ -407,7 +334,7 @@ class CodePipelineEmulator:
         action_type_id: ActionTypeId,
         *,
         configuration: Mapping[str, str] | None = None,
-        input_artifacts: Mapping[str, bytes] | None = None,
+        input_artifacts: Mapping[str, bytes | S3ArtifactLocation] | None = None,
         output_artifacts: Sequence[str] = (),
         continuation_token: str | None = None,
         encryption_key: bool = False,
@@ -422,7 +349,8 @@ class CodePipelineEmulator:
 
         Args:
             configuration: The action's configuration (what ``queryParam`` filters on).
-            input_artifacts: Artifact name to content; each is put in S3.
+            input_artifacts: Artifact name to content, each put in S3; or to
+                the location of an object already there.
             output_artifacts: Names of the artifacts the worker writes to S3.
             continuation_token: ``data.continuationToken``, as if a previous job
                 had asked to continue.
@@ -462,7 +390,7 @@ class CodePipelineEmulator:
         *,
         client_id: str | None = None,
         configuration: Mapping[str, str] | None = None,
-        input_artifacts: Mapping[str, bytes] | None = None,
+        input_artifacts: Mapping[str, bytes | S3ArtifactLocation] | None = None,
         output_artifacts: Sequence[str] = (),
         continuation_token: str | None = None,
         encryption_key: bool = False,
@@ -498,6 +426,40 @@ class CodePipelineEmulator:
         client_token = self._service.client_token(client_id)
         job_id = self._service.enqueue(data, client_id=client_id)
         return job_id, client_id, client_token
+
+    def client_token(self, client_id: str) -> str | None:
+        """The client token of a third-party client; ``None`` if there is none.
+
+        Fits `cpjobs.ThirdPartyJobWorker`'s ``client_tokens``.
+        """
+        return self._service.existing_client_token(client_id)
+
+    def lambda_event(self, job_id: str) -> dict[str, Any]:
+        """Invoke a queued custom job as CodePipeline invokes a Lambda function.
+
+        The job goes InProgress (the function reports without acknowledging)
+        and the event the function would receive is returned:
+        ``{"CodePipeline.job": {"id", "accountId", "data"}}``, ``data`` as in
+        real events: no action type or pipeline context, ``revision: null``
+        on artifacts without one, and ``artifactCredentials.expirationTime``
+        in epoch milliseconds.
+
+        Raises:
+            KeyError: There is no such custom job.
+            ValueError: The job is not Queued (already handed out, or ended).
+        """
+        data = self._service.invoke(job_id)
+        wire: dict[str, Any] = converter.unstructure(
+            attrs.evolve(data, action_type_id=None, pipeline_context=None)
+        )
+        for artifacts in ("inputArtifacts", "outputArtifacts"):
+            for artifact in wire.setdefault(artifacts, []):
+                artifact.setdefault("revision", None)
+        expires = time.time() + self._access.lifetime
+        wire["artifactCredentials"]["expirationTime"] = int(expires * 1000)
+        return {
+            "CodePipeline.job": {"id": job_id, "accountId": ACCOUNT_ID, "data": wire}
+        }
 
     def job(self, job_id: str) -> JobRecord:
         """Return a snapshot of one job; `KeyError` if there is none."""
@@ -679,7 +641,7 @@ class CodePipelineEmulator:
                 ),
             ),
             input_artifacts=tuple(
-                self._put_input(pipeline, name, bytes(content), key_arn)
+                self._input(pipeline, name, content, key_arn)
                 for name, content in (request.input_artifacts or {}).items()
             ),
             output_artifacts=tuple(
@@ -703,6 +665,23 @@ class CodePipelineEmulator:
                 object_key=f"{pipeline}/{name}/{uuid.uuid4().hex[:12]}",
             ),
         )
+
+    def _input(
+        self,
+        pipeline: str,
+        name: str,
+        content: bytes | S3ArtifactLocation,
+        key_arn: str | None,
+    ) -> Artifact:
+        """An input artifact: ``content`` put in S3, or the object it points at."""
+        if isinstance(content, S3ArtifactLocation):
+            return Artifact(
+                name=name,
+                location=ArtifactLocation(
+                    type=ArtifactLocationType.S3, s3_location=content
+                ),
+            )
+        return self._put_input(pipeline, name, bytes(content), key_arn)
 
     def _put_input(
         self, pipeline: str, name: str, content: bytes, key_arn: str | None

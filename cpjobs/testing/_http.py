@@ -14,7 +14,7 @@ import json
 import threading
 import uuid
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -25,7 +25,7 @@ from ._service import JobService, ServiceFault
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["TARGET_PREFIX", "Faults", "JobsMiddleware"]
+__all__ = ["TARGET_PREFIX", "Faults", "JobsMiddleware", "read_body", "respond"]
 
 TARGET_PREFIX: Final = "CodePipeline_20150709."
 _CONTENT_TYPE: Final = "application/x-amz-json-1.1"
@@ -148,24 +148,16 @@ class JobsMiddleware:
     ) -> Iterable[bytes]:
         fault = self._faults.take(operation)
         if fault is not None:
-            self._read(environ)  # leave a kept-alive connection ready for the next
+            read_body(environ)  # leave a kept-alive connection ready for the next
             return self._error(start_response, fault)
         if operation not in self._service.operations:
             return self._moto_app(environ, start_response)
         try:
-            params = self._params(self._read(environ))
+            params = self._params(read_body(environ))
             body = self._service.call(operation, params)
         except ServiceFault as error:
             return self._error(start_response, error)
-        return self._respond(start_response, HTTPStatus.OK.value, body)
-
-    @staticmethod
-    def _read(environ: WSGIEnvironment) -> bytes:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        return bytes(environ["wsgi.input"].read(length)) if length > 0 else b""
+        return respond(start_response, HTTPStatus.OK.value, body)
 
     @staticmethod
     def _params(raw: bytes) -> dict[str, Any]:
@@ -184,25 +176,40 @@ class JobsMiddleware:
     def _error(
         self, start_response: StartResponse, error: ServiceFault
     ) -> Iterable[bytes]:
-        return self._respond(
+        return respond(
             start_response,
             error.status,
             {"__type": error.code, "message": error.message},
         )
 
-    @staticmethod
-    def _respond(
-        start_response: StartResponse, status: int, body: dict[str, Any]
-    ) -> Iterable[bytes]:
-        payload = json.dumps(body).encode()
-        known = HTTPStatus._value2member_map_.get(status)
-        phrase = known.phrase if isinstance(known, HTTPStatus) else "Error"
-        start_response(
-            f"{status} {phrase}",
-            [
-                ("Content-Type", _CONTENT_TYPE),
-                ("Content-Length", str(len(payload))),
-                ("x-amzn-RequestId", str(uuid.uuid4())),
-            ],
-        )
-        return [payload]
+
+def read_body(environ: WSGIEnvironment) -> bytes:
+    """Read a request's body (all of it, so a kept-alive connection stays usable)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return bytes(environ["wsgi.input"].read(length)) if length > 0 else b""
+
+
+def respond(
+    start_response: StartResponse,
+    status: int,
+    body: Any,
+    *,
+    content_type: str = _CONTENT_TYPE,
+    default: Callable[[Any], Any] | None = None,
+) -> Iterable[bytes]:
+    """Answer with ``body`` as JSON (``default`` as for `json.dumps`) and the status."""
+    payload = json.dumps(body, default=default).encode()
+    known = HTTPStatus._value2member_map_.get(status)
+    phrase = known.phrase if isinstance(known, HTTPStatus) else "Error"
+    start_response(
+        f"{status} {phrase}",
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(payload))),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+        ],
+    )
+    return [payload]

@@ -16,7 +16,12 @@ import attrs
 
 from .. import _validators as v
 from .._errors import InvalidField
-from .._models import ActionTypeId, PollForJobsInput, valid_continuation_token
+from .._models import (
+    ActionTypeId,
+    PollForJobsInput,
+    S3ArtifactLocation,
+    valid_continuation_token,
+)
 
 __all__ = ["MAX_ARTIFACTS", "JobRequest", "checked", "checked_registration"]
 
@@ -70,18 +75,20 @@ def _configuration(
 
 def _artifact_contents(
     instance: object,
-    attribute: attrs.Attribute[Mapping[str, bytes]],
-    value: Mapping[str, bytes],
+    attribute: attrs.Attribute[Mapping[str, bytes | S3ArtifactLocation]],
+    value: Mapping[str, bytes | S3ArtifactLocation],
 ) -> None:
-    """Artifact names to their bytes."""
+    """Artifact names to their bytes, or to an object already in S3."""
     _a_mapping(instance, attribute, value)
     name = f"{type(instance).__name__}.{attribute.name}"
     _names(instance, attribute, list(value))
     contents = cast("Mapping[object, object]", value)
     for key, content in contents.items():
-        if not isinstance(content, (bytes, bytearray)):
+        if not isinstance(content, (bytes, bytearray, S3ArtifactLocation)):
             raise InvalidField(
-                f"{name}[{key!r}]", f"is a {type(content).__name__}", "bytes"
+                f"{name}[{key!r}]",
+                f"is a {type(content).__name__}",
+                "bytes or an S3ArtifactLocation",
             )
 
 
@@ -137,7 +144,7 @@ class JobRequest:
     configuration: Mapping[str, str] | None = attrs.field(
         repr=False, validator=v.optional(_configuration)
     )
-    input_artifacts: Mapping[str, bytes] | None = attrs.field(
+    input_artifacts: Mapping[str, bytes | S3ArtifactLocation] | None = attrs.field(
         repr=False, validator=v.optional(_artifact_contents)
     )
     output_artifacts: Sequence[str] = attrs.field(

@@ -10,6 +10,7 @@ moto nor boto3 until a fixture is used.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import pytest
 
 if TYPE_CHECKING:
+    from aiobotocore.session import AioSession
+
     from cpjobs import JobsClient
     from cpjobs.testing import CodePipelineEmulator
 
@@ -52,6 +55,16 @@ def emulator(
         codepipeline_emulator.reset()
 
 
+@functools.cache
+def _isolated_session() -> AioSession:
+    """One aiobotocore session for the run: it caches the service model."""
+    from aiobotocore.session import AioSession
+
+    from cpjobs.testing._sessions import isolated_session_vars
+
+    return AioSession(session_vars=isolated_session_vars())
+
+
 @_async_fixture
 async def jobs_client(emulator: CodePipelineEmulator) -> AsyncIterator[JobsClient]:
     """Yield a `cpjobs.JobsClient` talking to the emulator.
@@ -59,18 +72,14 @@ async def jobs_client(emulator: CodePipelineEmulator) -> AsyncIterator[JobsClien
     Its session reads nothing of the user's AWS configuration (profile,
     files, environment variables): the test runs the same in any shell.
     """
-    from aiobotocore.session import AioSession
-
     from cpjobs import JobsClient
-    from cpjobs.testing._sessions import isolated_session_vars
 
-    session = AioSession(session_vars=isolated_session_vars())
     # aiobotocore's config and session types are untyped in JobsClient.create.
     async with JobsClient.create(  # pyright: ignore[reportUnknownMemberType]
         region_name=emulator.region,
         endpoint_url=emulator.endpoint_url,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-        session=session,
+        session=_isolated_session(),
     ) as client:
         yield client

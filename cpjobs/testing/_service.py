@@ -227,11 +227,14 @@ def _failure(failure_details: FailureDetails) -> FailureDetails:
     return failure_details
 
 
-def _object_keys(artifacts: tuple[Artifact, ...] | None) -> list[str]:
+def _object_keys(artifacts: tuple[Artifact, ...] | None, bucket: str) -> list[str]:
+    """The keys of the artifacts in ``bucket`` (an S3 source may be elsewhere)."""
     return [
         artifact.location.s3_location.object_key
         for artifact in artifacts or ()
-        if artifact.location is not None and artifact.location.s3_location is not None
+        if artifact.location is not None
+        and artifact.location.s3_location is not None
+        and artifact.location.s3_location.bucket_name == bucket
     ]
 
 
@@ -319,6 +322,8 @@ class JobService:
         self._jobs: dict[str, _Job] = {}
         self._client_tokens: dict[str, str] = {}
         self._queue_listeners: list[Callable[[JobRecord], None]] = []
+        #: Called under the lock with the record of each job that ends; they
+        #: must not call back into the service.
         self._end_listeners: list[Callable[[JobRecord], None]] = []
 
     @property
@@ -343,6 +348,14 @@ class JobService:
             self._client_tokens.clear()
             self.dispatch_timeout = DEFAULT_DISPATCH_TIMEOUT
             self.job_timeout = DEFAULT_JOB_TIMEOUT
+
+    def add_end_listener(self, listener: Callable[[JobRecord], None]) -> None:
+        """Call ``listener`` with the record of every job that ends, under the lock.
+
+        A job ends as Succeeded, Failed or TimedOut; ``listener`` must return
+        quickly and must not call back into the service.
+        """
+        self._end_listeners.append(listener)
 
     def register(
         self, action_type_id: ActionTypeId, *, queryable_property: str | None = None
@@ -381,14 +394,6 @@ class JobService:
         """
         self._queue_listeners.append(listener)
 
-    def add_end_listener(self, listener: Callable[[JobRecord], None]) -> None:
-        """Call ``listener`` with the record of every job that ends, under the lock.
-
-        A job ends as Succeeded, Failed or TimedOut; ``listener`` must return
-        quickly and must not call the service.
-        """
-        self._end_listeners.append(listener)
-
     def enqueue(self, data: JobData, *, client_id: str | None = None) -> str:
         """Queue a job with ``data`` (without credentials); return its id.
 
@@ -407,10 +412,37 @@ class JobService:
             self._queued(job)
             return job.id
 
+    def invoke(self, job_id: str) -> JobData:
+        """Hand a queued custom job to a Lambda function: InProgress, no nonce.
+
+        CodePipeline invokes the function instead of waiting for a poll, and
+        the function reports without acknowledging. Returns the job's data
+        with fresh artifact credentials.
+
+        Raises:
+            KeyError: There is no such custom job.
+            ValueError: The job is not waiting to be handed out.
+        """
+        with self._lock:
+            self._expire()
+            job = self._jobs.get(job_id)
+            if job is None or job.client_id is not None:
+                raise KeyError(f"no custom job {job_id}")
+            if job.status not in (JobStatus.CREATED, JobStatus.QUEUED):
+                raise ValueError(f"job {job_id} is {job.status.value}, not Queued")
+            job.status, job.since = JobStatus.IN_PROGRESS, self._clock()
+            job.dispatch_count += 1
+            return self._data(job)
+
     def client_token(self, client_id: str) -> str:
         """The client token of a third-party client, made on first use."""
         with self._lock:
             return self._client_tokens.setdefault(client_id, str(uuid.uuid4()))
+
+    def existing_client_token(self, client_id: str) -> str | None:
+        """The client token of a third-party client; ``None`` if there is none yet."""
+        with self._lock:
+            return self._client_tokens.get(client_id)
 
     def record(self, job_id: str) -> JobRecord:
         """Return a snapshot of one job; `KeyError` if there is none."""
@@ -445,12 +477,6 @@ class JobService:
         if self._queue_listeners:
             record = job.record()
             for listener in self._queue_listeners:
-                listener(record)
-
-    def _ended(self, job: _Job) -> None:
-        if self._end_listeners:
-            record = job.record()
-            for listener in self._end_listeners:
                 listener(record)
 
     def _action_type(self, action_type_id: ActionTypeId) -> ActionType:
@@ -504,8 +530,8 @@ class JobService:
         """The job's data with fresh credentials for its artifacts only."""
         credentials = self._access.issue(
             job.id,
-            readable=_object_keys(job.data.input_artifacts),
-            writable=_object_keys(job.data.output_artifacts),
+            readable=_object_keys(job.data.input_artifacts, self._access.bucket),
+            writable=_object_keys(job.data.output_artifacts, self._access.bucket),
             encrypted=job.data.encryption_key is not None,
         )
         return attrs.evolve(job.data, artifact_credentials=credentials)
@@ -579,6 +605,12 @@ class JobService:
         job.failure_details = failure_details
         self._ended(job)
         return {}
+
+    def _ended(self, job: _Job) -> None:
+        if self._end_listeners:
+            record = job.record()
+            for listener in self._end_listeners:
+                listener(record)
 
     # --- operations -----------------------------------------------------------
 

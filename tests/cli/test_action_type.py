@@ -155,3 +155,30 @@ class TestListShowDelete:
         )
 
         assert (3, True) == (result.returncode, "credentials" in result.stderr.lower())
+
+
+class TestFailures:
+    def test_service_error_exits_1_in_one_line(
+        self, cpjobs_on: Run, emulator: CodePipelineEmulator
+    ) -> None:
+        """An error answer from the service is one line naming its code; exit 1."""
+        emulator.inject_fault("ListActionTypes", code="ValidationException")
+
+        result = cpjobs_on("action-type", "list")
+
+        assert (1, ["python -m cpjobs: ListActionTypes: ValidationException"]) == (
+            result.returncode,
+            [line.split(": Injected")[0] for line in result.stderr.splitlines()],
+        )
+
+    def test_unknown_profile_is_a_configuration_error(self, cpjobs_on: Run) -> None:
+        """A profile the AWS config does not have exits 3 naming it."""
+        result = cpjobs_on("action-type", "list", CPJOBS_PROFILE="nowhere")
+
+        assert (3, True) == (result.returncode, "nowhere" in result.stderr)
+
+    def test_only_custom_types_are_deleted(self, cpjobs_on: Run) -> None:
+        """Deleting a type of another owner is refused before any call."""
+        result = cpjobs_on("action-type", "delete", "Deploy/ThirdParty/Partner/1")
+
+        assert (3, True) == (result.returncode, "owned by Custom" in result.stderr)

@@ -114,3 +114,9 @@ class TestLogs:
         )
 
         assert (0, "") == (result.returncode, result.stderr)
+
+    def test_unknown_log_level_is_one_line(self) -> None:
+        """A log level that is not one of logging's is refused in one line."""
+        result = run_cpjobs("check", "--log-level", "loud")
+
+        assert (2, 1) == (result.returncode, len(result.stderr.splitlines()))

@@ -34,6 +34,8 @@ PARTNER_WIRE = {
     "version": "2",
 }
 
+#: A third-party client id: CodePipeline's are UUIDs.
+CLIENT_ID = "0b6a4c1e-6f3a-4a8e-9d2b-5c7e1f3a9b20"
 #: One attempt per call: botocore must not retry the faults the tests inject.
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 #: Also lets malformed requests reach the emulator.

@@ -25,8 +25,9 @@ from emulator_helpers import (
     poll_one,
 )
 
-from cpjobs import JobsClient, converter
+from cpjobs import JobsClient, S3ArtifactLocation, converter
 from cpjobs.testing import CodePipelineEmulator
+from cpjobs.testing._artifacts import ArtifactAccess
 
 S3Factory = Callable[[CodePipelineEmulator, dict[str, str]], Any]
 
@@ -128,6 +129,85 @@ def test_job_credentials_cannot_read_their_output(two_jobs: Any, first_s3: Any) 
     assert ("AccessDenied", 403) == denied(
         lambda: first_s3.get_object(Bucket=bucket, Key=key)
     )
+
+
+def poll_build(emulator: CodePipelineEmulator, codepipeline: Any) -> dict[str, Any]:
+    """Poll the one queued job of the test action type."""
+    (job,) = codepipeline.poll_for_jobs(
+        actionTypeId=converter.unstructure(BUILD), maxBatchSize=1
+    )["jobs"]
+    return job
+
+
+def test_input_outside_the_artifact_bucket_is_readable(
+    emulator: CodePipelineEmulator,
+    codepipeline: Any,
+    plain_s3: Any,
+    s3_with: S3Factory,
+) -> None:
+    """An input pointing at an S3 source object is read with the job's credentials."""
+    plain_s3.create_bucket(Bucket="sources")
+    plain_s3.put_object(Bucket="sources", Key="app.zip", Body=b"source")
+    emulator.enqueue_job(
+        BUILD,
+        input_artifacts={
+            "Source": S3ArtifactLocation(bucket_name="sources", object_key="app.zip")
+        },
+    )
+    job = poll_build(emulator, codepipeline)
+    s3 = s3_with(emulator, job["data"]["artifactCredentials"])
+
+    body = s3.get_object(Bucket="sources", Key="app.zip")["Body"].read()
+
+    assert ("sources", "app.zip") == location(job, "inputArtifacts")
+    assert b"source" == body
+
+
+def test_a_key_in_another_bucket_grants_nothing_in_the_artifact_bucket(
+    emulator: CodePipelineEmulator,
+    two_jobs: Any,
+    codepipeline: Any,
+    plain_s3: Any,
+    s3_with: S3Factory,
+) -> None:
+    """Grants are per bucket: the same key in the artifact bucket stays denied."""
+    bucket, key = location(two_jobs[0], "inputArtifacts")
+    plain_s3.create_bucket(Bucket="sources")
+    plain_s3.put_object(Bucket="sources", Key=key, Body=b"source")
+    emulator.enqueue_job(
+        BUILD,
+        input_artifacts={
+            "Source": S3ArtifactLocation(bucket_name="sources", object_key=key)
+        },
+    )
+    job = poll_build(emulator, codepipeline)
+    s3 = s3_with(emulator, job["data"]["artifactCredentials"])
+
+    assert ("AccessDenied", 403) == denied(
+        lambda: s3.get_object(Bucket=bucket, Key=key)
+    )
+
+
+def test_a_downstream_job_reads_what_the_upstream_job_wrote(
+    emulator: CodePipelineEmulator,
+    two_jobs: Any,
+    first_s3: Any,
+    codepipeline: Any,
+    s3_with: S3Factory,
+) -> None:
+    """An input at an upstream job's output location is readable downstream."""
+    bucket, key = location(two_jobs[0], "outputArtifacts")
+    first_s3.put_object(Bucket=bucket, Key=key, Body=b"built")
+    emulator.enqueue_job(
+        BUILD,
+        input_artifacts={
+            "Built": S3ArtifactLocation(bucket_name=bucket, object_key=key)
+        },
+    )
+    downstream = poll_build(emulator, codepipeline)
+    s3 = s3_with(emulator, downstream["data"]["artifactCredentials"])
+
+    assert b"built" == s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
 @pytest.mark.parametrize(
@@ -618,3 +698,16 @@ def test_plain_upload_is_fine_without_a_key(
     s3.put_object(Bucket=bucket, Key=key, Body=b"plain")
 
     assert b"plain" == emulator.read_artifact(job_id, "Out")
+
+
+def test_grants_keep_credentials_out_of_their_repr(
+    emulator: CodePipelineEmulator,
+) -> None:
+    """What the guard remembers of credentials never shows them in a repr."""
+    access = ArtifactAccess(emulator.artifact_bucket, emulator.clock)
+    credentials = access.issue("job", readable=["in"], writable=[], encrypted=False)
+    grant = access.grant(credentials.access_key_id)
+
+    assert grant is not None
+    assert credentials.access_key_id not in repr(grant)
+    assert credentials.session_token not in repr(grant)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -108,7 +108,7 @@ def test_success_is_recorded(emulator: CodePipelineEmulator, codepipeline: Any) 
         currentRevision={
             "revision": "abc123",
             "changeIdentifier": "change-1",
-            "created": datetime(2024, 5, 1, tzinfo=timezone.utc),
+            "created": datetime(2024, 5, 1, tzinfo=UTC),
             "revisionSummary": "fix",
         },
         executionDetails={
@@ -129,7 +129,7 @@ def test_success_is_recorded(emulator: CodePipelineEmulator, codepipeline: Any) 
             current_revision=CurrentRevision(
                 revision="abc123",
                 change_identifier="change-1",
-                created=datetime(2024, 5, 1, tzinfo=timezone.utc),
+                created=datetime(2024, 5, 1, tzinfo=UTC),
                 revision_summary="fix",
             ),
             output_variables={"IMAGE_TAG": "v1"},

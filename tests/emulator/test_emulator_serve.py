@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import subprocess
 import sys
 import threading
@@ -81,7 +83,16 @@ async def test_aserve_runs_the_emulator() -> None:
 def test_command_line_serves_until_terminated() -> None:
     """``python -m cpjobs.testing serve`` prints its URL, serves, stops on SIGTERM."""
     with subprocess.Popen(
-        [sys.executable, "-m", "cpjobs.testing", "serve", "--region", "us-west-2"],
+        [
+            sys.executable,
+            "-m",
+            "cpjobs.testing",
+            "serve",
+            "--port",
+            "0",
+            "--region",
+            "us-west-2",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     ) as process:
@@ -149,3 +160,20 @@ def test_emulator_refuses_a_bad_region() -> None:
     """CodePipelineEmulator(region=...) must be given a region name."""
     with pytest.raises(ValueError, match="is not a region name"):
         CodePipelineEmulator(region="US East")
+
+
+def test_port_in_use_is_an_os_error(capfd: pytest.CaptureFixture[str]) -> None:
+    """serve() on a port something else holds raises OSError, printing nothing."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+
+        with (
+            pytest.raises(OSError, match="in use") as raised,
+            CodePipelineEmulator.serve(port=port),
+        ):
+            pass
+
+    assert errno.EADDRINUSE == raised.value.errno
+    assert ("", "") == capfd.readouterr()

@@ -152,6 +152,10 @@ async def workers(client: cpjobs.JobsClient, tokens: dict[str, str]) -> None:
     cpjobs.ThirdPartyJobWorker(client, BUILD, deploy, tokens)
     options: cpjobs.WorkerOptions = {"max_concurrency": 2, "shutdown_grace": 5.0}
     cpjobs.JobWorker(client, BUILD, handler, **options)
+    cpjobs.JobWorker(
+        client, BUILD, handler, burst=True, health_file=Path("/run/heartbeat")
+    )
+    cpjobs.JobWorker(client, BUILD, handler, burst="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
     woken = cpjobs.JobWorker(
         client,
@@ -288,3 +292,57 @@ async def lint_handler(job: cpjobs.Job, ctx: cpjobs.JobContext) -> cpjobs.Succes
     assert_type(ctx.artifacts, cpjobs.ArtifactStore)
     await ctx.artifacts.output().upload_file("report.zip")
     return cpjobs.Success()
+
+
+def emulator_setup() -> None:
+    from cpjobs.testing import CodePipelineEmulator, JobRecord
+
+    with CodePipelineEmulator.serve(succeed_aws_actions=True):
+        pass
+    with CodePipelineEmulator.serve(strict_artifact_bucket=False) as emulator:
+        emulator.register_action_type(BUILD, queryable_property="Team")
+        emulator.set_timeouts(credentials=60.0)
+        emulator.strict_artifact_bucket = True
+        job_id = emulator.enqueue_job(BUILD, configuration={"Team": "web"})
+        assert_type(emulator.job(job_id), JobRecord)
+        source = cpjobs.S3ArtifactLocation(bucket_name="sources", object_key="app.zip")
+        emulator.enqueue_job(BUILD, input_artifacts={"Source": source, "Config": b"{}"})
+        partner = cpjobs.ActionTypeId(
+            category=cpjobs.ActionCategory.DEPLOY,
+            owner=cpjobs.ActionOwner.THIRD_PARTY,
+            provider="Partner",
+            version="1",
+        )
+        _, client_id, _ = emulator.enqueue_third_party_job(partner)
+        assert_type(emulator.client_token(client_id), "str | None")
+        provider: cpjobs.ClientTokenProvider = emulator.client_token
+        assert provider
+        assert_type(emulator.calls("PollForJobs"), int)
+        emulator.register_action_type(BUILD, queryable=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+
+
+async def invoked(job: cpjobs.Job, ctx: cpjobs.JobContext) -> cpjobs.Outcome | None:
+    parameters = cpjobs.user_parameters(job)
+    assert_type(parameters, "cpjobs.UserParameters | None")
+    if parameters is not None and parameters.is_json:
+        assert_type(parameters.value, object)
+    ctx.checkpoint("step-1")
+    return cpjobs.Success(output_variables={"Stack": "web"})
+
+
+def lambda_function(event: Mapping[str, Any], context: cpjobs.LambdaContext) -> None:
+    function = cpjobs.lambda_handler(
+        invoked,
+        client=lambda: cpjobs.JobsClient.create(region_name="eu-west-1"),
+        time_margin=15.0,
+        retry_attempts=4,
+        secret_properties={"UserParameters"},
+    )
+    assert_type(function, cpjobs.LambdaHandler)
+    function(event, context)
+    job = cpjobs.job_from_event(event)
+    assert_type(job, cpjobs.Job)
+    try:
+        cpjobs.job_from_event({})
+    except cpjobs.InvalidEvent as error:
+        assert_type(error.path, str)

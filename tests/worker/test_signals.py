@@ -8,10 +8,12 @@ import signal
 import threading
 from types import FrameType
 
+import pytest
 from worker_helpers import RUN_TIMEOUT, Harness, client_for
 
 from cpjobs import (
     ActionTypeId,
+    ActionTypeNotFound,
     Job,
     JobContext,
     JobsClient,
@@ -179,3 +181,27 @@ def test_off_the_main_thread_signals_are_left_alone(
     thread.join(RUN_TIMEOUT)
 
     assert [signal.SIG_DFL] == seen
+
+
+async def test_handlers_restored_when_run_fails(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient, action_type: ActionTypeId
+) -> None:
+    """A `run` that ends with an error puts the application's handler back too."""
+    loop = asyncio.get_running_loop()
+    calls: list[str] = []
+    loop.add_signal_handler(signal.SIGTERM, calls.append, "application")
+    try:
+        emulator.inject_fault("PollForJobs", code="ActionTypeNotFoundException")
+        worker = JobWorker(jobs_client, action_type, sigterm_then_succeed)
+        with pytest.raises(ActionTypeNotFound):
+            await asyncio.wait_for(worker.run(), RUN_TIMEOUT)
+
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100):
+            if calls:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+    assert ["application"] == calls

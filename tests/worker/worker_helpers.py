@@ -15,7 +15,7 @@ from cpjobs.testing import CodePipelineEmulator
 W = TypeVar("W")
 
 #: A hang guard for `Harness.run`; no test asserts on time.
-RUN_TIMEOUT = 30.0
+RUN_TIMEOUT = 120.0
 
 
 def client_for(emulator: CodePipelineEmulator, **config: Any) -> JobsClient:
