@@ -65,6 +65,7 @@ from ._errors import (
     ValidationException,
     WorkerAlreadyRun,
 )
+from ._eventrule import event_pattern, wakeup_template
 from ._events import (
     JobFinished,
     JobResult,
@@ -74,6 +75,8 @@ from ._events import (
     PollFailed,
     RetryScheduled,
     SkipReason,
+    WakeupFailed,
+    Woken,
     WorkerEvent,
     WorkerStats,
 )
@@ -266,6 +269,8 @@ __all__ = [
     "UnsafeArchive",
     "UserParameters",
     "ValidationException",
+    "WakeupFailed",
+    "Woken",
     "WorkerAlreadyRun",
     "WorkerEvent",
     "WorkerOptions",
@@ -274,11 +279,13 @@ __all__ = [
     "cloudformation_template",
     "configure_logging",
     "converter",
+    "event_pattern",
     "find_action_type",
     "job_from_event",
     "lambda_handler",
     "register_action_type",
     "user_parameters",
+    "wakeup_template",
 ]
 
 

@@ -32,6 +32,7 @@ from ._errors import (
     CredentialsError,
     InvalidField,
 )
+from ._eventrule import event_pattern, wakeup_template
 from ._logging import configure_logging
 from ._models import (
     ActionOwner,
@@ -360,7 +361,8 @@ def _add_run(commands: Any) -> None:
 
 def _add_action_type(commands: Any) -> None:
     action_type = commands.add_parser(
-        "action-type", help="register, list, show or delete custom action types"
+        "action-type",
+        help="register, list, show or delete custom action types; their events",
     )
     verbs = action_type.add_subparsers(dest="verb", required=True, metavar="VERB")
 
@@ -381,6 +383,31 @@ def _add_action_type(commands: Any) -> None:
     _add_aws_options(register)
     _add_log_options(register)
     register.set_defaults(handler=_register)
+
+    events = verbs.add_parser(
+        "events",
+        help="print the EventBridge rule and SQS queue that wake workers",
+        description="Print CloudFormation for an SQS queue fed by an EventBridge"
+        " rule with the STARTED events of an action type, for the workers'"
+        " wakeup_queue_url; or just the rule's event pattern.",
+    )
+    which = events.add_mutually_exclusive_group(required=True)
+    which.add_argument("spec", type=Path, nargs="?", help="the spec file")
+    which.add_argument(
+        "--action",
+        metavar="CATEGORY/OWNER/PROVIDER/VERSION",
+        type=_action_type_id,
+        help="the action type instead of a spec, e.g. Test/Custom/Lint/1",
+    )
+    add_option(
+        events,
+        "--emit",
+        choices=["cloudformation", "pattern"],
+        default="cloudformation",
+        help="what to print",
+    )
+    _add_log_options(events)
+    events.set_defaults(handler=_events)
 
     listing = verbs.add_parser("list", help="list action types")
     add_option(
@@ -535,6 +562,17 @@ def _register(args: argparse.Namespace) -> ExitCode:
         return ExitCode.OK
 
     return _with_client(args, register)
+
+
+def _events(args: argparse.Namespace) -> ExitCode:
+    action_type_id: ActionTypeId = (
+        args.action or ActionTypeSpec.load(args.spec).action_type_id
+    )
+    if args.emit == "pattern":
+        print(json.dumps(event_pattern(action_type_id), indent=2))
+    else:
+        print(json.dumps(wakeup_template(action_type_id), indent=2))
+    return ExitCode.OK
 
 
 def _list(args: argparse.Namespace) -> ExitCode:

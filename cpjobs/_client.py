@@ -16,7 +16,7 @@ from collections.abc import (
     Iterable,
     Mapping,
 )
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
@@ -111,6 +111,9 @@ class JobsClient:
         self._raw = client
         self._open_client = open_client
         self._exit_stack = AsyncExitStack()
+        #: What `create` was given, for clients of other services (`sibling`).
+        self._create_args: dict[str, Any] = {}
+        self._session: AioSession | None = None
         self._poll_requests: dict[Hashable, dict[str, Any]] = {}
 
     @classmethod
@@ -154,7 +157,33 @@ class JobsClient:
 
         self = cls.__new__(cls)
         self._setup(None, open_client)
+        self._session = session
+        self._create_args = {
+            "region_name": region_name,
+            "endpoint_url": endpoint_url,
+            "aws_access_key_id": aws_access_key_id,
+            "aws_secret_access_key": aws_secret_access_key,
+            "aws_session_token": aws_session_token,
+        }
         return self
+
+    def sibling(self, service: str) -> AbstractAsyncContextManager[Any]:
+        """An aiobotocore client for another service, made like this one.
+
+        A `create` client lends its region, endpoint and credentials (an
+        emulator serves every service on one endpoint); a wrapped client
+        lends its region, and credentials come from the default chain.
+        """
+        # The session's stubs take service names as literals, one overload each.
+        if self._open_client is None:
+            region = None if self._raw is None else self._raw.meta.region_name
+            creator: Any = _default_session()
+            args: dict[str, Any] = {"region_name": region}
+        else:
+            creator = self._session or _default_session()
+            args = self._create_args
+        made: AbstractAsyncContextManager[Any] = creator.create_client(service, **args)
+        return made
 
     async def __aenter__(self) -> Self:
         if self._open_client is not None and self._raw is None:

@@ -29,6 +29,8 @@ __all__ = [
     "Recorder",
     "RetryScheduled",
     "SkipReason",
+    "WakeupFailed",
+    "Woken",
     "WorkerEvent",
     "WorkerStats",
     "origin",
@@ -61,6 +63,9 @@ class WorkerStats:
     #: Retries of result reports, and of acknowledgements and job details.
     report_retries: int = 0
     claim_retries: int = 0
+    #: Polls woken by an event from the queue, and failed reads of it.
+    wakeups: int = 0
+    wakeup_errors: int = 0
     #: Jobs between their poll and their report right now.
     in_flight: int = 0
 
@@ -153,9 +158,31 @@ class JobFinished:
     action: str | None = None
 
 
+@attrs.frozen(kw_only=True)
+class Woken:
+    """Events from the queue woke a poll: how many, and how many were dropped."""
+
+    events: int
+    #: Messages received with them that were not wanted (deleted unread).
+    dropped: int
+
+
+@attrs.frozen(kw_only=True)
+class WakeupFailed:
+    """Reading the event queue failed; polls follow the normal backoff.
+
+    The next read is in ``delay`` seconds.
+    """
+
+    error: Exception
+    delay: float
+
+
 WorkerEvent = (
     Polled
     | PollFailed
+    | Woken
+    | WakeupFailed
     | JobStarted
     | JobSkipped
     | RetryScheduled
@@ -189,6 +216,8 @@ class Counters:
         "skipped",
         "succeeded",
         "unreported",
+        "wakeup_errors",
+        "wakeups",
     )
 
     def __init__(self) -> None:
@@ -196,6 +225,7 @@ class Counters:
         self.jobs_started = self.succeeded = self.failed = self.continued = 0
         self.unreported = self.races_lost = self.skipped = 0
         self.report_retries = self.claim_retries = 0
+        self.wakeups = self.wakeup_errors = 0
 
     def snapshot(self, in_flight: int) -> WorkerStats:
         return WorkerStats(

@@ -14,7 +14,7 @@ import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Collection
-from typing import Final, TypedDict
+from typing import Any, Final, TypedDict
 
 import attrs
 
@@ -57,6 +57,13 @@ class WorkerOptions(TypedDict, total=False):
             ``None`` (the default): every value is treated as secret.
         on_event: Called with each `WorkerEvent`, e.g. to feed metrics;
             its exceptions are logged and ignored.
+        wakeup_queue_url: An SQS queue an EventBridge rule feeds with the
+            action type's STARTED events (see `event_pattern`): an event
+            wakes an idle worker at once. ``None`` (the default): polling only.
+        wakeup_sqs_client: The aiobotocore SQS client to read it with; by
+            default one made like the worker's client (`JobsClient.sibling`).
+        wakeup_idle_ceiling: Seconds an idle worker waits between its own
+            polls while the queue can be read (300); jittered down to half.
         sleep: How to wait (for tests).
         clock: Seconds, for the durations in events (for tests).
         rng: The random source of the backoff jitter (for tests).
@@ -73,6 +80,9 @@ class WorkerOptions(TypedDict, total=False):
     health_file: str | os.PathLike[str] | None
     secret_properties: Collection[str] | None
     on_event: Callable[[WorkerEvent], object] | None
+    wakeup_queue_url: str | None
+    wakeup_sqs_client: Any
+    wakeup_idle_ceiling: float
     sleep: Callable[[float], Awaitable[object]]
     clock: Callable[[], float]
     rng: random.Random | None
@@ -97,6 +107,17 @@ def _string_collection(
             f"{type(instance).__name__}.{attribute.name}",
             f"is {v.a_type(value)}",
             "a collection of property names (strings)",
+        )
+
+
+def _queue_url(
+    instance: object, attribute: attrs.Attribute[str], value: object
+) -> None:
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        raise InvalidField(
+            f"{type(instance).__name__}.{attribute.name}",
+            "is not a URL" if isinstance(value, str) else f"is {v.a_type(value)}",
+            "an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)",
         )
 
 
@@ -143,6 +164,14 @@ class Settings:
         validator=v.optional(
             v.function("a plain function: it is called, not awaited", coroutine=False)
         ),
+    )
+    wakeup_queue_url: str | None = attrs.field(
+        default=None, validator=v.optional(_queue_url)
+    )
+    wakeup_sqs_client: Any = attrs.field(default=None, repr=False)
+    #: Well under one poll a minute, yet a lost event delays a job minutes only.
+    wakeup_idle_ceiling: float = attrs.field(
+        default=300.0, validator=v.number(0, above=True)
     )
     sleep: Callable[[float], Awaitable[object]] = attrs.field(
         default=asyncio.sleep, validator=v.function("an async function")

@@ -10,6 +10,11 @@ them, asks each poll only for the free slots, and on the way out waits for
 them (``shutdown_grace``), cancels the handlers still running, waits again
 for their reports, and only then returns.
 
+With an event source (`EventWakeup`, run in a task of its own for as long
+as the loop runs), an idle loop waits up to ``wakeup_idle_ceiling`` instead
+of the backoff's ceiling and polls as soon as the source signals; while the
+queue cannot be read it falls back to the backoff.
+
 Read top to bottom: `Runtime.run` and the poll loop, then one job's life
 (`_run_job`: claim, handle, report), then shutdown (`_drain`).
 """
@@ -20,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import traceback
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any, Final, Generic, TypeVar
@@ -60,6 +66,7 @@ from ._options import Settings
 from ._outcomes import Continue, Failure, Outcome, Success
 from ._redact import LOG_LIMIT, MESSAGE_LIMIT, describe, redact
 from ._signals import handling_signals
+from ._wakeup import EventWakeup
 
 __all__ = ["Runtime"]
 
@@ -91,8 +98,10 @@ class Runtime(Generic[PolledT, JobT]):
         handler: Callable[[JobT, JobContext], Awaitable[Outcome | None]],
         settings: Settings,
         recorder: Recorder,
+        wakeup: EventWakeup | None = None,
     ) -> None:
         self._client = client
+        self._wakeup = wakeup
         self._source: JobSource[PolledT, JobT] = source
         self._handler: Callable[[JobT, JobContext], Awaitable[Outcome | None]] = handler
         self._settings = settings
@@ -117,6 +126,8 @@ class Runtime(Generic[PolledT, JobT]):
         self._polling: asyncio.Task[Any] | None = None
         self._poll_cut = False
         self._slot_freed = asyncio.Event()
+        #: The same, for the event source (the poll loop clears its own).
+        self._room_freed = asyncio.Event()
         self._grace_over = asyncio.Event()
         #: Why a job whose handler the stop cancelled is failed or handed off.
         self.stop_reason = "worker stopped"
@@ -153,7 +164,7 @@ class Runtime(Generic[PolledT, JobT]):
             if self._settings.health_file is not None:
                 await stack.enter_async_context(_beating(self._settings.health_file))
             try:
-                await self._poll_loop()
+                await self._poll_while_listening()
             except asyncio.CancelledError:
                 self._stopping = True
                 await self._drain(grace=0.0)
@@ -194,6 +205,31 @@ class Runtime(Generic[PolledT, JobT]):
         else:
             self.stop()
 
+    async def _poll_while_listening(self) -> None:
+        """The poll loop, with the event source running beside it if there is one."""
+        wakeup = self._wakeup
+        if wakeup is None:
+            await self._poll_loop()
+            return
+        task = asyncio.create_task(wakeup.run(self._room))
+        try:
+            await self._poll_loop()
+        finally:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
+
+    async def _room(self) -> int:
+        """Wait until a slot is free; return how many are."""
+        while (free := self._settings.max_concurrency - len(self._tasks)) <= 0:
+            self._room_freed.clear()
+            await self._room_freed.wait()
+        return free
+
     # --- the poll loop -----------------------------------------------------------
 
     async def _poll_loop(self) -> None:
@@ -201,6 +237,7 @@ class Runtime(Generic[PolledT, JobT]):
         counters, recorder = self._counters, self._recorder
         backoff, rng = self._settings.poll_backoff, self._settings.rng
         max_concurrency = self._settings.max_concurrency
+        wakeup = self._wakeup
         while not self._stopping:
             free = max_concurrency - len(self._tasks)
             if free <= 0:
@@ -212,6 +249,7 @@ class Runtime(Generic[PolledT, JobT]):
                     await asyncio.sleep(0)
                 continue
             counters.polls += 1
+            number = wakeup.poll_starting() if wakeup is not None else 0
             try:
                 items = await self._poll_unless_stopped(free)
             except CPJobsError as error:
@@ -224,13 +262,15 @@ class Runtime(Generic[PolledT, JobT]):
                 logger.warning("poll failed, next in %.2fs: %s", delay, error)
                 if recorder.listening:
                     recorder.emit(PollFailed(error=error, delay=delay))
-                await self._unless_stopped(self._settings.sleep, delay)
+                await self._unless_stopped(self._rest, delay)
                 continue
             if items is None or self._stopping:
                 # Stopped while polling. Jobs the poll may have brought are
                 # not acknowledged: CodePipeline hands them out again once
                 # their dispatch times out.
                 return
+            if wakeup is not None:
+                wakeup.poll_answered(number)
             if recorder.listening:
                 recorder.emit(Polled(requested=free, received=len(items)))
             if not items:
@@ -243,15 +283,42 @@ class Runtime(Generic[PolledT, JobT]):
                     self._slot_freed.clear()
                     await self._slot_freed.wait()
                     continue
-                delay = backoff.delay(misses, rng)
+                delay = self._idle_delay(misses)
                 misses += 1
-                await self._unless_stopped(self._settings.sleep, delay)
+                await self._unless_stopped(self._rest, delay)
                 continue
             misses = 0
             for item in items:
                 task = asyncio.create_task(self._run_job(item))
                 self._tasks.add(task)
                 task.add_done_callback(self._job_done)
+
+    def _idle_delay(self, misses: int) -> float:
+        """The wait after an empty poll: long while events can wake the loop."""
+        wakeup, settings = self._wakeup, self._settings
+        if wakeup is not None and wakeup.healthy:
+            ceiling = settings.wakeup_idle_ceiling
+            return (settings.rng or random).uniform(ceiling / 2, ceiling)
+        return settings.poll_backoff.delay(misses, settings.rng)
+
+    async def _rest(self, delay: float) -> None:
+        """Sleep ``delay`` seconds, or until the event source signals."""
+        wakeup = self._wakeup
+        if wakeup is None:
+            await self._settings.sleep(delay)
+            return
+        if wakeup.signal.is_set():
+            return
+        waits = (
+            asyncio.ensure_future(self._settings.sleep(delay)),
+            asyncio.ensure_future(wakeup.signal.wait()),
+        )
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+            await asyncio.wait(waits)
 
     async def _poll_unless_stopped(self, free: int) -> Sequence[PolledT] | None:
         """Poll for ``free`` jobs; ``None`` if `stop` cut the poll short.
@@ -290,6 +357,7 @@ class Runtime(Generic[PolledT, JobT]):
     def _job_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         self._slot_freed.set()
+        self._room_freed.set()
         if not task.cancelled() and (error := task.exception()) is not None:
             # Type and frames only: the message may quote a secret.
             logger.error(

@@ -31,6 +31,7 @@ from ._options import Settings, WorkerOptions, settings_for
 from ._outcomes import Outcome
 from ._retry import Retrier
 from ._runtime import Runtime
+from ._wakeup import EventWakeup
 
 __all__ = ["JobWorker", "ThirdPartyJobWorker"]
 
@@ -69,12 +70,25 @@ class _Worker(Generic[PolledT, JobT]):
         recorder = Recorder(settings.on_event)
         job_source = source(settings, Retrier(settings, recorder))
         job_source.on_transfer = recorder.emit
+        wakeup = (
+            None
+            if settings.wakeup_queue_url is None
+            else EventWakeup(
+                queue_url=settings.wakeup_queue_url,
+                action_type_id=action_type_id,
+                client=client,
+                sqs_client=settings.wakeup_sqs_client,
+                settings=settings,
+                recorder=recorder,
+            )
+        )
         self._runtime: Runtime[PolledT, JobT] = Runtime(
             client,
             job_source,
             handler,
             settings,
             recorder,
+            wakeup,
         )
 
     @property

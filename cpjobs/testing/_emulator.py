@@ -68,6 +68,7 @@ from .._models import (
 )
 from ._artifacts import ArtifactAccess, ArtifactGuard
 from ._control import ControlApp
+from ._eventbus import EventBus
 from ._http import TARGET_PREFIX, Faults, JobsMiddleware
 from ._job_requests import JobRequest, checked, checked_registration
 from ._pipelines import PipelineRunner
@@ -110,6 +111,9 @@ class CodePipelineEmulator:
             self.artifact_bucket, self.clock, strict=strict_artifact_bucket
         )
         self._service = JobService(self.clock, self._access)
+        self._events = EventBus(self._region, self._put_events)
+        self._service.add_queue_listener(self._events.queued)
+        self._service.add_end_listener(self._events.ended)
         self._faults = Faults()
         self._server: Server | None = None
         self._app: JobsMiddleware | None = None
@@ -191,10 +195,12 @@ class CodePipelineEmulator:
         self._server = Server(app, port)
         self._server.start()
         self._pipelines.start()
+        self._events.start()
 
     def _stop(self) -> None:
         self._faults.clear()  # ends the delays under way
         self._pipelines.stop()  # first: moving an execution on may use S3
+        self._events.stop()
         with self._aws_lock:
             for client in self._clients.values():
                 client.close()
@@ -293,6 +299,7 @@ class CodePipelineEmulator:
         Objects already in S3 stay (their keys are unique per job).
         """
         self._faults.clear()  # ends the delays under way
+        self._events.flush()
         # A call still being answered (a poll its worker gave up on, say)
         # would otherwise land in the state of whatever comes next.
         if self._app is not None and not self._app.wait_idle(_RESET_WAIT):
@@ -535,7 +542,24 @@ class CodePipelineEmulator:
                 return self.read_object(s3.bucket_name, s3.object_key)
         raise KeyError(f"job {job_id} has no artifact {name!r}")
 
+    def flush_events(self) -> None:
+        """Wait until the action events of the jobs so far are put to EventBridge.
+
+        The emulator sends "CodePipeline Action Execution State Change"
+        events to moto's default event bus (on this endpoint) as CodePipeline
+        does: ``STARTED`` when a job is queued (not a continuation),
+        ``SUCCEEDED`` or ``FAILED`` when its result ends the action. A rule
+        with an SQS target delivers them; they are sent from a thread, so
+        they may arrive a moment after the call that caused them.
+        """
+        self._events.flush()
+
     # --- internals ----------------------------------------------------------------
+
+    def _put_events(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        response = self._client("events").put_events(Entries=list(entries))
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"{response['FailedEntryCount']} entries refused")
 
     def _client(self, service: str) -> Any:
         with self._aws_lock:

@@ -321,6 +321,7 @@ class JobService:
         self._action_types = ActionTypes()
         self._jobs: dict[str, _Job] = {}
         self._client_tokens: dict[str, str] = {}
+        self._queue_listeners: list[Callable[[JobRecord], None]] = []
         #: Called under the lock with the record of each job that ends; they
         #: must not call back into the service.
         self._end_listeners: list[Callable[[JobRecord], None]] = []
@@ -384,6 +385,15 @@ class JobService:
             return None
         return configuration_problem(action_type, configuration)
 
+    def add_queue_listener(self, listener: Callable[[JobRecord], None]) -> None:
+        """Call ``listener`` with the record of every job queued, under the lock.
+
+        A job is queued by `enqueue` or as the continuation of one that asked
+        to continue (not when a dispatch times out); ``listener`` must return
+        quickly and must not call the service.
+        """
+        self._queue_listeners.append(listener)
+
     def enqueue(self, data: JobData, *, client_id: str | None = None) -> str:
         """Queue a job with ``data`` (without credentials); return its id.
 
@@ -399,6 +409,7 @@ class JobService:
                 since=self._clock(),
             )
             self._jobs[job.id] = job
+            self._queued(job)
             return job.id
 
     def invoke(self, job_id: str) -> JobData:
@@ -461,6 +472,12 @@ class JobService:
             ):
                 job.status, job.since = JobStatus.TIMED_OUT, now
                 self._ended(job)
+
+    def _queued(self, job: _Job) -> None:
+        if self._queue_listeners:
+            record = job.record()
+            for listener in self._queue_listeners:
+                listener(record)
 
     def _action_type(self, action_type_id: ActionTypeId) -> ActionType:
         action_type = self._action_types.get(action_type_id)
@@ -578,6 +595,8 @@ class JobService:
             job.next_job_id = following.id
             self._jobs[following.id] = following
         self._ended(job)
+        if job.next_job_id is not None:
+            self._queued(self._jobs[job.next_job_id])
         return {}
 
     def _fail(self, job: _Job, failure_details: FailureDetails) -> Response:

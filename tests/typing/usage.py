@@ -116,6 +116,11 @@ def on_event(event: cpjobs.WorkerEvent) -> None:
         case cpjobs.RetryScheduled(operation=operation, stage=stage):
             assert_type(operation, str)
             assert_type(stage, "str | None")
+        case cpjobs.Woken(events=events, dropped=dropped):
+            assert_type(events + dropped, int)
+        case cpjobs.WakeupFailed(error=error, delay=delay):
+            assert_type(error, Exception)
+            assert_type(delay, float)
         case _:
             pass
 
@@ -151,6 +156,21 @@ async def workers(client: cpjobs.JobsClient, tokens: dict[str, str]) -> None:
         client, BUILD, handler, burst=True, health_file=Path("/run/heartbeat")
     )
     cpjobs.JobWorker(client, BUILD, handler, burst="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+    woken = cpjobs.JobWorker(
+        client,
+        BUILD,
+        handler,
+        wakeup_queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/wakeup",
+        wakeup_idle_ceiling=600.0,
+    )
+    assert_type(woken.stats.wakeups, int)
+    assert_type(woken.stats.wakeup_errors, int)
+    pattern = cpjobs.event_pattern(BUILD)
+    assert_type(pattern, dict[str, Any])
+    assert_type(cpjobs.wakeup_template(BUILD), dict[str, Any])
+    async with client.sibling("sqs") as sqs:
+        cpjobs.JobWorker(client, BUILD, handler, wakeup_sqs_client=sqs)
 
 
 async def action_types(client: cpjobs.JobsClient) -> None:
