@@ -18,7 +18,7 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "typing", "lint"]
+nox.options.sessions = ["tests", "typing", "lint", "docs"]
 # Decided on purpose: nox errors on missing interpreters when CI is set; here
 # a missing one is skipped with a message, and nothing is downloaded.
 nox.options.error_on_missing_interpreters = False
@@ -134,6 +134,16 @@ def lint(session: nox.Session) -> None:
     install_groups(session, "lint", project=False)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site; any warning (a broken reference too) fails it."""
+    install_groups(session, "docs")
+    session.run(
+        "sphinx-build", "-W", "-n", "--keep-going", "-b", "html",
+        "docs", "docs/_build/html", *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session(python=PYTHON)
