@@ -91,6 +91,9 @@ def _restore_environment(namespace: dict[str, Any]) -> None:
 pytest_collect_file = Sybil(
     parsers=[PythonCodeBlockParser(), SkipParser(), ClearNamespaceParser()],
     patterns=["*.md"],
+    # Pages written before the site; their examples run from tests/test_readme.py
+    # until they are moved into the site's sections.
+    excludes=["design.md", "testing.md", "lambda.md"],
     setup=_setup,
     teardown=_restore_environment,
 ).pytest()
