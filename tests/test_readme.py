@@ -48,8 +48,8 @@ def test_readme_testing_example_passes(tmp_path: Path) -> None:
 
 
 def test_testing_guide_example_passes(tmp_path: Path) -> None:
-    """docs/testing.md's ``build.py`` and ``test_build.py`` pass as written."""
-    for block in python_blocks("docs/testing.md"):
+    """docs/how-to/testing.md's ``build.py`` and ``test_build.py`` pass as written."""
+    for block in python_blocks("docs/how-to/testing.md"):
         first_line = block.splitlines()[0]
         if re.fullmatch(r"# \w+\.py", first_line):
             (tmp_path / first_line[2:]).write_text(block)

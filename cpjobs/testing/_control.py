@@ -242,7 +242,7 @@ def _json_default(value: object) -> str:
 class ControlApp:
     """A WSGI app: the control API under ``/_cpjobs/``, everything else to ``next_app``.
 
-    Routes (JSON in and out; see ``docs/testing.md`` for the shapes):
+    Routes (JSON in and out; see ``docs/how-to/testing.md`` for the shapes):
 
     - ``GET /_cpjobs`` : where the emulator is (endpoint, region, account, bucket)
     - ``POST /_cpjobs/jobs`` : queue a custom or third-party job
