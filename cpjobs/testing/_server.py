@@ -44,6 +44,7 @@ import importlib
 import io
 import socket
 import threading
+import time
 from typing import IO, TYPE_CHECKING, Any, Final, cast
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ __all__ = ["HOST", "Server", "moto_app"]
 
 #: Where the emulator listens: loopback only.
 HOST: Final = "127.0.0.1"
+#: How long stop() waits, in all, for the connections' threads to end.
+_STOP_WAIT: Final = 5.0
 #: How much of an unread request body is read at a time to skip it.
 _SKIP_CHUNK: Final = 1 << 16
 
@@ -122,8 +125,11 @@ class Server:
         for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+        # One deadline for all: a thread still inside the app (an SQS long
+        # poll, say) is a daemon and is left to finish on its own.
+        deadline = time.monotonic() + _STOP_WAIT
         for thread in threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 class _BoundedInput(io.RawIOBase):
