@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import cpjobs
+import cpjobs.testing
+from cpjobs import _cli, _errors
 
 DOCS = Path(__file__).parent.parent / "docs"
 
@@ -226,3 +234,156 @@ def test_working_directory_is_removed_after_its_page(outcomes: dict[str, str]) -
     workdir = Path(outcomes["probe"])
 
     assert (True, False) == (workdir.name.startswith("cpjobs-docs-"), workdir.exists())
+
+
+# --- the reference covers the public API and the command line ---------------
+
+#: An object description: reST (``.. autoclass:: Name``) or MyST (```` ```{autoclass} Name ````).
+_DESCRIPTION = re.compile(
+    r"^\s*(?:\.\. |```\{)(?:py:)?(?:auto)?"
+    r"(?:class|exception|function|data|attribute|method|decorator)(?:::|\})"
+    r"[ \t]*(?P<name>[\w.]+)(?P<options>(?:\n[ \t]+:[\w-]+:.*)*)",
+    re.MULTILINE,
+)
+_MODULE = re.compile(
+    r"^\s*(?:\.\. |```\{)(?:py:)?(?:current)?module(?:::|\})\s*(\S+)", re.MULTILINE
+)
+
+
+def documented_names() -> Counter[str]:
+    """How often each object is described (not ``:no-index:``) across the pages."""
+    counts: Counter[str] = Counter()
+    for page in sorted(DOCS.rglob("*.md")):
+        if "_build" in page.parts:
+            continue
+        module = ""
+        text = page.read_text()
+        events = sorted(
+            [(m.start(), "module", m.group(1)) for m in _MODULE.finditer(text)]
+            + [(m.start(), "object", m) for m in _DESCRIPTION.finditer(text)],
+            key=lambda event: event[0],
+        )
+        for _, kind, value in events:
+            if kind == "module":
+                module = str(value)
+                continue
+            assert isinstance(value, re.Match)
+            if re.search(r":no-?index:", value["options"]):
+                continue
+            name = value["name"]
+            counts[name if name.startswith("cpjobs.") else f"{module}.{name}"] += 1
+    return counts
+
+
+def test_every_public_name_is_documented_exactly_once() -> None:
+    """Each name in cpjobs.__all__ and cpjobs.testing.__all__ has one description."""
+    public = {f"cpjobs.{name}" for name in cpjobs.__all__} | {
+        f"cpjobs.testing.{name}" for name in cpjobs.testing.__all__
+    }
+    counts = documented_names()
+
+    actual = {name: counts[name] for name in public if counts[name] != 1}
+
+    assert {} == actual
+
+
+def test_reference_describes_no_name_that_is_not_public() -> None:
+    """Nothing private or misspelled is described as if it were public."""
+    public = {f"cpjobs.{name}" for name in cpjobs.__all__} | {
+        f"cpjobs.testing.{name}" for name in cpjobs.testing.__all__
+    }
+
+    actual = set(documented_names()) - public
+
+    assert set() == actual
+
+
+def cli_options(
+    parser: argparse.ArgumentParser, path: str
+) -> Iterator[tuple[str, str, str]]:
+    """(command, option, help) for every option of ``parser`` and its subcommands."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, subparser in action.choices.items():
+                yield from cli_options(subparser, f"{path} {name}")
+        elif action.option_strings and not isinstance(action, argparse._HelpAction):
+            for option in action.option_strings:
+                yield path, option, action.help or ""
+
+
+def test_every_command_and_option_is_on_the_cli_page() -> None:
+    """Each subcommand, option and CPJOBS_* variable of ``cpjobs`` is on reference/cli."""
+    page = (DOCS / "reference" / "cli.md").read_text()
+    commands = {path for path, _, _ in cli_options(_cli.build_parser(), "cpjobs")}
+    options = {option for _, option, _ in cli_options(_cli.build_parser(), "cpjobs")}
+    variables = {
+        variable
+        for _, _, help in cli_options(_cli.build_parser(), "cpjobs")
+        for variable in re.findall(r"\(env (CPJOBS_\w+);", help)
+    }
+
+    missing = (
+        {command for command in commands if f"`{command}" not in page}
+        | {option for option in options if not re.search(f"`{option}[ `]", page)}
+        | {variable for variable in variables if f"`{variable}`" not in page}
+    )
+
+    assert set() == missing
+
+
+def test_every_exit_code_is_on_the_cli_page() -> None:
+    """Each ExitCode is a row of reference/cli's exit code table."""
+    page = (DOCS / "reference" / "cli.md").read_text()
+
+    missing = {
+        code.name
+        for code in _cli.ExitCode
+        if f"| {code.value} | `{code.name}` |" not in page
+    }
+
+    assert set() == missing
+
+
+def error_tree(text: str) -> list[tuple[int, str]]:
+    """(depth, name) of each class in a drawn exception tree."""
+    tree = re.search(r"^( *)CPJobsError .*?(?=\n\s*\n|\n```)", text, re.M | re.S)
+    assert tree is not None
+    margin = len(tree.group(1))
+    return [
+        (len(drawn.group(1)) // 4, drawn.group(2))
+        for line in tree.group(0).splitlines()
+        if (drawn := re.match(r"((?:[│ ]   )*[├└]── |)(\w+)", line[margin:]))
+    ]
+
+
+def test_errors_page_draws_the_tree_of_the_errors_module() -> None:
+    """reference/errors draws the same tree as the errors module's docstring."""
+    page = (DOCS / "reference" / "errors.md").read_text()
+
+    assert error_tree(_errors.__doc__ or "") == error_tree(page)
+
+
+def test_drawn_error_tree_is_the_class_hierarchy() -> None:
+    """Each drawn class subclasses the one it hangs from; every public error is drawn."""
+    drawn = error_tree((DOCS / "reference" / "errors.md").read_text())
+    parents: list[str] = []
+    hanging: dict[str, str] = {}
+    for depth, name in drawn:
+        del parents[depth:]
+        if parents:
+            hanging[name] = parents[-1]
+        parents.append(name)
+    public_errors = {
+        name
+        for name in cpjobs.__all__
+        if isinstance(getattr(cpjobs, name), type)
+        and issubclass(getattr(cpjobs, name), cpjobs.CPJobsError)
+    }
+
+    misplaced = {
+        name
+        for name, parent in hanging.items()
+        if getattr(cpjobs, parent) not in getattr(cpjobs, name).__bases__
+    }
+
+    assert (set(), public_errors) == (misplaced, {name for _, name in drawn})
