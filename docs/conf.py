@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
+import pkgutil
 import typing
+from types import ModuleType
 from typing import Any
 
 project = "cpjobs"
@@ -109,8 +112,64 @@ def _drop_constructor_types(app: Any, domain: str, objtype: str, content: Any) -
         app.env.current_document.autodoc_annotations.pop(fullname, None)
 
 
+def _private_modules(package: str) -> list[ModuleType]:
+    """The private modules of ``package`` (``cpjobs._models``...), imported."""
+    path = importlib.import_module(package).__path__
+    return [
+        importlib.import_module(f"{package}.{module.name}")
+        for module in pkgutil.iter_modules(path)
+        if module.name.startswith("_") and module.name != "__main__"
+    ]
+
+
+def _defining_module(package: str, name: str, obj: object) -> ModuleType | None:
+    """The private module of ``package`` whose ``__all__`` exports ``obj`` as ``name``."""
+    for module in _private_modules(package):
+        if name in getattr(module, "__all__", ()) and getattr(module, name) is obj:
+            return module
+    return None
+
+
+def _read_classes_where_defined() -> None:
+    """Point each public class back at its defining module, for this build only.
+
+    The package presents its classes as ``cpjobs.Name``; autodoc reads
+    attribute comments (``#:``) and source order from a class's
+    ``__module__``, so it needs the real one. Pages still document them as
+    ``cpjobs.Name``; the private path becomes its canonical alias.
+    """
+    import cpjobs
+
+    for name in cpjobs.__all__:
+        obj = getattr(cpjobs, name)
+        if isinstance(obj, type) and obj.__module__ == "cpjobs":
+            module = _defining_module("cpjobs", name, obj)
+            if module is not None:
+                obj.__module__ = module.__name__
+
+
+def _data_comment(
+    app: Any, what: str, name: str, obj: object, options: Any, lines: list[str]
+) -> None:
+    """Describe re-exported data with its ``#:`` comment, not its type's docstring."""
+    if what != "data":
+        return
+    package, _, attribute = name.rpartition(".")
+    module = _defining_module(package, attribute, obj)
+    comments = {} if module is None else _attribute_comments(module.__name__)
+    lines[:] = comments.get(("", attribute), [])
+
+
+def _attribute_comments(module: str) -> dict[tuple[str, str], list[str]]:
+    from sphinx.pycode import ModuleAnalyzer
+
+    return dict(ModuleAnalyzer.for_module(module).find_attr_docs())
+
+
 def setup(app: Any) -> None:
     """Register the hooks above."""
+    _read_classes_where_defined()
+    app.connect("autodoc-process-docstring", _data_comment)
     app.connect("autodoc-process-bases", _public_bases)
     # Before autodoc merges the recorded type hints into the description.
     app.connect("object-description-transform", _drop_constructor_types, priority=400)
