@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import pkgutil
+import re
 import typing
 from types import ModuleType
 from typing import Any
@@ -100,6 +101,7 @@ _MADE_FOR_YOU = {
     "cpjobs.InputArtifact",
     "cpjobs.JobContext",
     "cpjobs.JobStream",
+    "cpjobs.LambdaContext",
     "cpjobs.OutputArtifact",
 }
 
@@ -160,6 +162,22 @@ def _data_comment(
     lines[:] = comments.get(("", attribute), [])
 
 
+def _public_names(
+    app: Any, what: str, name: str, obj: object, options: Any, lines: list[str]
+) -> None:
+    """Write ``cpjobs._module.Name`` as ``cpjobs.Name`` where the package exports it."""
+    import cpjobs
+
+    def public(match: re.Match[str]) -> str:
+        exported = match[2] in cpjobs.__all__
+        return f"cpjobs.{match[2]}" if exported else match[0]
+
+    lines[:] = [_PRIVATE_PATH.sub(public, line) for line in lines]
+
+
+_PRIVATE_PATH = re.compile(r"cpjobs\.(_\w+)\.(\w+)")
+
+
 def _attribute_comments(module: str) -> dict[tuple[str, str], list[str]]:
     from sphinx.pycode import ModuleAnalyzer
 
@@ -170,6 +188,8 @@ def setup(app: Any) -> None:
     """Register the hooks above."""
     _read_classes_where_defined()
     app.connect("autodoc-process-docstring", _data_comment)
+    # After napoleon, which writes the annotations of "Attributes:" out in full.
+    app.connect("autodoc-process-docstring", _public_names, priority=600)
     app.connect("autodoc-process-bases", _public_bases)
     # Before autodoc merges the recorded type hints into the description.
     app.connect("object-description-transform", _drop_constructor_types, priority=400)
