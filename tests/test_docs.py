@@ -113,6 +113,21 @@ PAGES = {
         $ test ! -e ran-on
         ```
         """,
+    "write_file_without_block.md": """\
+        # % write-file with nothing to write
+
+        % write-file: notes.txt
+
+        Some prose instead of a fenced block.
+        """,
+    "text_before_a_command.md": """\
+        # A console block that does not start with a command
+
+        ```console
+        Run this:
+        $ true
+        ```
+        """,
     "written_file_is_not_run.md": """\
         # A Python file written, not run
 
@@ -135,7 +150,8 @@ PAGES = {
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Run pytest on the sample pages with the docs' conftest; each example's outcome.
 
-    Keys are ``page.md:LINE``; values ``passed`` or ``failed: message``.
+    Keys are ``page.md:LINE`` (``page.md`` for the page's collection); values
+    ``passed``, ``failed: message`` or ``error: message``.
     """
     root = tmp_path_factory.mktemp("pages")
     shutil.copy(DOCS / "conftest.py", root / "conftest.py")
@@ -148,7 +164,8 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     subprocess.run(
         [
             sys.executable, "-m", "pytest", "-p", "no:randomly", "-p",
-            "no:cacheprovider", f"--junitxml={report}", "-q", str(root),
+            "no:cacheprovider", "--continue-on-collection-errors",
+            f"--junitxml={report}", "-q", str(root),
         ],
         cwd=root,
         env={**os.environ, "DOCS_PROBE": str(root / "probe")},
@@ -158,6 +175,10 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     )  # fmt: skip
     results: dict[str, str] = {}
     for case in ElementTree.parse(report).iter("testcase"):
+        error = case.find("error")
+        if error is not None:
+            results[case.get("name", "")] = f"error: {error.text}"
+            continue
         page = case.get("classname", "").rpartition(".")[0].rpartition(".")[2]
         line = case.get("name", "").split(",")[0].removeprefix("line:")
         failure = case.find("failure")
@@ -227,6 +248,25 @@ def test_written_file_is_written_not_run(outcomes: dict[str, str]) -> None:
     }
 
     assert expected == {k: v for k, v in outcomes.items() if k.startswith("written")}
+
+
+def test_write_file_without_a_block_fails_the_page_naming_the_line(
+    outcomes: dict[str, str],
+) -> None:
+    """A ``% write-file`` comment not followed by a fenced block stops the page."""
+    error = outcomes["write_file_without_block.md"]
+
+    assert (
+        "write_file_without_block.md, line 3, column 1: % write-file must come"
+        " right before a fenced block" in error
+    )
+
+
+def test_console_block_must_start_with_a_command(outcomes: dict[str, str]) -> None:
+    """Text before the first ``$ `` of a console block stops the page."""
+    error = outcomes["text_before_a_command.md"]
+
+    assert "console block: 'Run this:' comes before the first '$ '" in error
 
 
 def test_working_directory_is_removed_after_its_page(outcomes: dict[str, str]) -> None:
