@@ -115,7 +115,9 @@ def _setup(namespace: dict[str, Any]) -> None:
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
     )
     namespace["_saved_cwd"] = os.getcwd()
-    workdir = namespace["workdir"] = Path(tempfile.mkdtemp(prefix="cpjobs-docs-"))
+    workdir = namespace["workdir"] = Path(
+        tempfile.mkdtemp(prefix="cpjobs-docs-")
+    ).resolve()
     os.chdir(workdir)
 
 
