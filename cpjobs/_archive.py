@@ -114,11 +114,11 @@ def detect_format(head: bytes, content_type: str | None = None) -> ArchiveFormat
 class LinkPolicy(enum.StrEnum):
     """Which symbolic and hard links extraction creates."""
 
-    #: No link at all: an archive holding one is refused.
+    #: No link at all; an archive holding one is refused.
     REFUSE = "refuse"
     #: Links whose target stays inside the destination (the default).
     INSIDE = "inside"
-    #: Any link, wherever it points: only for archives you trust.
+    #: Any link, wherever it points (only for archives you trust).
     ANY = "any"
 
 

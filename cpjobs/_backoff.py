@@ -39,7 +39,7 @@ class Backoff:
     maximum: float = attrs.field(
         default=20.0, validator=[v.number(0, above=True), _at_least_initial]
     )
-    #: At least 1: the waits of an idle worker never shrink.
+    #: At least 1, so the waits of an idle worker never shrink.
     multiplier: float = attrs.field(default=2.0, validator=v.number(1))
 
     def ceiling(self, attempt: int) -> float:

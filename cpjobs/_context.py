@@ -44,6 +44,7 @@ AnyJobData = JobData | ThirdPartyJobData
 
 #: ``async (job, context) -> Success | Continue | Failure | None``.
 JobHandler = Callable[[Job, "JobContext"], Awaitable[Outcome | None]]
+#: ``async (job_details, context) -> Success | Continue | Failure | None``.
 ThirdPartyJobHandler = Callable[
     [ThirdPartyJobDetails, "JobContext"], Awaitable[Outcome | None]
 ]

@@ -144,7 +144,7 @@ class ClientNotOpen(CPJobsError, RuntimeError):
 
 
 class WorkerAlreadyRun(CPJobsError, RuntimeError):
-    """A worker's `run` was called again: a worker runs once, make a new one."""
+    """A worker's `~JobWorker.run` was called again: a worker runs once, make a new one."""
 
 
 class UnexpectedResponse(CPJobsError):

@@ -178,6 +178,7 @@ class WakeupFailed:
     delay: float
 
 
+#: Every event a worker passes to its ``on_event`` callback; ``match`` on it.
 WorkerEvent = (
     Polled
     | PollFailed

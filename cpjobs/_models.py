@@ -396,7 +396,7 @@ class ThirdPartyJobData:
 
 @attrs.frozen(kw_only=True)
 class Job:
-    """A custom action's job, as `PollForJobs` hands it out."""
+    """A custom action's job, as ``PollForJobs`` hands it out."""
 
     id: str | None = None
     data: JobData | None = None
@@ -406,7 +406,7 @@ class Job:
 
 @attrs.frozen(kw_only=True)
 class JobDetails:
-    """A custom action's job as `GetJobDetails` returns it (no nonce)."""
+    """A custom action's job as ``GetJobDetails`` returns it (no nonce)."""
 
     id: str | None = None
     data: JobData | None = None

@@ -44,10 +44,10 @@ class WorkerOptions(TypedDict, total=False):
         retry_backoff: Waits between attempts of one call about a job
             (0.2 s doubling up to 5 s).
         retry_attempts: Attempts of one call about a job before giving up (6).
-        shutdown_grace: Seconds jobs in flight get to finish after `stop` (20).
+        shutdown_grace: Seconds jobs in flight get to finish after `~JobWorker.stop` (20).
         cancel_wait: Seconds between the cancellations of a handler that
             ignores them (5); it is left behind after three.
-        owns_client: Enter the client when `run` starts and close it when
+        owns_client: Enter the client when `~JobWorker.run` starts and close it when
             it ends (for a `JobsClient.create` client not yet opened).
         burst: Stop once a poll comes back empty with no job in flight
             (``False``): for CI and scheduled runs.

@@ -38,7 +38,7 @@ class Success:
     current_revision: CurrentRevision | None = attrs.field(
         default=None, validator=_current_revision
     )
-    #: Custom actions only: CodePipeline has none for third-party actions.
+    #: For custom actions only (CodePipeline has none for third-party actions).
     output_variables: Mapping[str, str] | None = attrs.field(
         default=None, converter=freeze, validator=valid_output_variables
     )

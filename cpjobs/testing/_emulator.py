@@ -213,7 +213,7 @@ class CodePipelineEmulator:
 
     @property
     def endpoint_url(self) -> str:
-        """The URL for every client: CodePipeline, S3, STS, KMS."""
+        """Where every client connects (CodePipeline, S3, STS and KMS)."""
         if self._server is None:
             raise RuntimeError("The emulator is not running: use serve() or aserve()")
         return f"http://{HOST}:{self._server.port}"
@@ -257,7 +257,7 @@ class CodePipelineEmulator:
         """Change the timeouts, in seconds.
 
         Args:
-            dispatch: How long a polled job waits for `AcknowledgeJob` before it
+            dispatch: How long a polled job waits for ``AcknowledgeJob`` before it
                 is handed out again with a new nonce (default 60).
             job: How long an acknowledged job has to report before it ends
                 as TimedOut (default 3600, CodePipeline's action timeout).

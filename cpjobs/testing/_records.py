@@ -31,7 +31,7 @@ class JobSuccess:
         default=None, converter=freeze
     )
     #: The token the worker asked to continue with; the emulator then
-    #: created `JobRecord.next_job_id`.
+    #: created the job its `JobRecord` names as ``next_job_id``.
     continuation_token: str | None = None
 
 
