@@ -1,19 +1,19 @@
-"""The examples in the README and the docs work as written."""
+"""The README's worker example works as written."""
 
 from __future__ import annotations
 
+import ast
 import re
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
+
+import cpjobs
+from cpjobs import JobsClient, JobStatus, JobWorker
+from cpjobs.testing import CodePipelineEmulator
 
 ROOT = Path(__file__).parent.parent
-
-
-def python_blocks(document: str) -> list[str]:
-    """The Python code blocks of a Markdown file of the project."""
-    text = (ROOT / document).read_text()
-    return re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+#: The line that runs the README's worker until SIGTERM.
+RUN_FOREVER = "asyncio.run(main())"
 
 
 def block_after(document: str, heading: str) -> str:
@@ -24,34 +24,43 @@ def block_after(document: str, heading: str) -> str:
     return match.group(1)
 
 
-def run_pytest(folder: Path, passed: int) -> None:
-    """Run pytest in ``folder`` (no project configuration); expect ``passed`` passes."""
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-    assert 0 == result.returncode, result.stdout + result.stderr
-    assert f"{passed} passed" in result.stdout
+def worker_example() -> str:
+    """The README's worker example."""
+    return block_after("README.md", "A worker in a few lines")
 
 
-def test_readme_testing_example_passes(tmp_path: Path) -> None:
-    """The README's "Testing your worker" example passes as a test file."""
-    example = block_after("README.md", "Testing your worker")
-    (tmp_path / "test_example.py").write_text(example)
+def test_readme_worker_example_imports_public_names() -> None:
+    """The README's worker example compiles and imports only public cpjobs names."""
+    tree = ast.parse(worker_example())
+    imported = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "cpjobs"
+        for alias in node.names
+    ]
 
-    run_pytest(tmp_path, passed=1)
+    assert [] == [name for name in imported if name not in cpjobs.__all__]
+    assert "JobWorker" in imported
 
 
-def test_testing_guide_example_passes(tmp_path: Path) -> None:
-    """docs/how-to/testing.md's ``build.py`` and ``test_build.py`` pass as written."""
-    for block in python_blocks("docs/how-to/testing.md"):
-        first_line = block.splitlines()[0]
-        if re.fullmatch(r"# \w+\.py", first_line):
-            (tmp_path / first_line[2:]).write_text(block)
+async def test_readme_worker_example_handler_reports(
+    emulator: CodePipelineEmulator, jobs_client: JobsClient
+) -> None:
+    """The README's handler, run by a worker, succeeds a configured job, fails the other."""
+    source = worker_example().rstrip()
+    assert source.endswith(RUN_FOREVER)
+    namespace: dict[str, Any] = {}
+    exec(compile(source.removesuffix(RUN_FOREVER), "README.md", "exec"), namespace)
+    action = namespace["ACTION"]
+    configured = emulator.enqueue_job(action, configuration={"ProjectName": "web"})
+    unconfigured = emulator.enqueue_job(action)
 
-    run_pytest(tmp_path, passed=4)
+    await JobWorker(jobs_client, action, namespace["build"], burst=True).run()
+
+    success = emulator.job(configured).success
+    assert success is not None
+    assert {"Project": "web"} == success.output_variables
+    failed = emulator.job(unconfigured)
+    assert JobStatus.FAILED == failed.status
+    assert failed.failure_details is not None
+    assert "ProjectName is not configured" == failed.failure_details.message
