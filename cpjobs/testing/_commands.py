@@ -2,7 +2,9 @@
 
 Each command makes one request to a running emulator's control API
 (`cpjobs.testing._control`) with the standard library's HTTP client and prints
-the JSON answer. Input artifacts are read here and sent base64-encoded, so the
+the JSON answer. The emulator is the one ``--endpoint-url`` names, else the
+one ``AWS_ENDPOINT_URL`` names (where the SDK is aimed), else where ``serve``
+listens by default. Input artifacts are read here and sent base64-encoded, so the
 emulator may run on another machine or in a container. Bad input and an
 unreachable emulator are one line on stderr and a non-zero exit status:
 2 for bad input, 1 for everything else.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -72,8 +75,8 @@ def add_commands(commands: Any) -> None:
     endpoint = argparse.ArgumentParser(add_help=False)
     endpoint.add_argument(
         "--endpoint-url",
-        default=DEFAULT_ENDPOINT_URL,
-        help=f"the emulator's URL (default {DEFAULT_ENDPOINT_URL}, where serve listens)",
+        help="the emulator's URL (default $AWS_ENDPOINT_URL if set, else"
+        f" {DEFAULT_ENDPOINT_URL}, where serve listens)",
     )
 
     enqueue = commands.add_parser(
@@ -135,9 +138,12 @@ def add_commands(commands: Any) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run ``enqueue``, ``jobs`` or ``job``; print the answer or one error line."""
+    endpoint_url = (
+        args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT_URL
+    )
     try:
         if args.command == "enqueue":
-            answer = _request(args.endpoint_url, "POST", "/jobs", _enqueue_body(args))
+            answer = _request(endpoint_url, "POST", "/jobs", _enqueue_body(args))
         elif args.command == "jobs":
             filters = {
                 wire: getattr(args, option)
@@ -145,9 +151,9 @@ def run_command(args: argparse.Namespace) -> int:
                 if getattr(args, option) is not None
             }
             query = f"?{urlencode(filters)}" if filters else ""
-            answer = _request(args.endpoint_url, "GET", f"/jobs{query}")
+            answer = _request(endpoint_url, "GET", f"/jobs{query}")
         else:
-            answer = _request(args.endpoint_url, "GET", f"/jobs/{args.job_id}")
+            answer = _request(endpoint_url, "GET", f"/jobs/{args.job_id}")
     except CommandError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return error.status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -16,14 +17,20 @@ from emulator_helpers import BUILD, BUILD_WIRE, CLIENT_ID, poll_one
 from cpjobs.testing import CodePipelineEmulator
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m cpjobs.testing ARGS``."""
+def run(
+    *args: str, aws_endpoint_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m cpjobs.testing ARGS``, with ``AWS_ENDPOINT_URL`` if given."""
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    if aws_endpoint_url is not None:
+        env["AWS_ENDPOINT_URL"] = aws_endpoint_url
     return subprocess.run(
         [sys.executable, "-m", "cpjobs.testing", *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env=env,
     )
 
 
@@ -218,6 +225,45 @@ def test_commands_default_to_where_serve_listens() -> None:
 
     assert 0 == done.returncode
     assert "http://127.0.0.1:5050" in " ".join(done.stdout.split())
+
+
+def test_commands_default_to_aws_endpoint_url_when_it_is_set(
+    emulator: CodePipelineEmulator,
+) -> None:
+    """Without --endpoint-url the commands use the emulator AWS_ENDPOINT_URL names."""
+    job_id = emulator.enqueue_job(BUILD)
+
+    done = run("jobs", aws_endpoint_url=emulator.endpoint_url)
+
+    assert 0 == done.returncode, done.stderr
+    assert [job_id] == [job["id"] for job in json.loads(done.stdout)["jobs"]]
+
+
+def test_endpoint_url_option_wins_over_aws_endpoint_url(
+    emulator: CodePipelineEmulator,
+) -> None:
+    """--endpoint-url is used even when AWS_ENDPOINT_URL names somewhere else."""
+    job_id = emulator.enqueue_job(BUILD)
+
+    done = run(
+        "job",
+        job_id,
+        "--endpoint-url",
+        emulator.endpoint_url,
+        aws_endpoint_url="http://127.0.0.1:9",
+    )
+
+    assert (0, job_id) == (done.returncode, json.loads(done.stdout)["id"])
+
+
+def test_unreachable_aws_endpoint_url_is_named_in_the_error() -> None:
+    """An AWS_ENDPOINT_URL with no emulator behind it is the address the error names."""
+    done = run("jobs", aws_endpoint_url="http://127.0.0.1:9")
+
+    assert 1 == done.returncode
+    assert done.stderr.startswith(
+        "error: cannot reach the emulator at http://127.0.0.1:9: "
+    )
 
 
 def test_serve_on_a_port_in_use_is_one_line_and_exit_status_1() -> None:
