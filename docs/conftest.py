@@ -22,8 +22,9 @@ unless its expected output ends with a line ``[exit N]``: then it must exit N.
 
 Markup a page may use (MyST comments, invisible in the built site):
 
-- ``% invisible-code-block: python`` followed by an indented block: set-up or
-  checks the reader need not see (queue a job, assert on the emulator);
+- ``% invisible-code-block: python`` followed by lines that each start with
+  ``%``: set-up or checks the reader need not see (queue a job, assert on the
+  emulator);
 - ``% write-file: NAME`` right before a fenced block (any language): the
   block, shown as usual, is written to NAME in the working directory when the
   page reaches it, instead of being run;
@@ -294,9 +295,6 @@ pytest_collect_file = Sybil(
         ClearNamespaceParser(),
     ],
     patterns=["*.md"],
-    # Pages written before the site; their examples run from tests/test_readme.py
-    # until they are moved into the site's sections.
-    excludes=["explanation/design.md", "how-to/testing.md", "how-to/lambda.md"],
     setup=_setup,
     teardown=_teardown,
 ).pytest()
