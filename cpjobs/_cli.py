@@ -63,11 +63,13 @@ command line wins.
 
 exit codes:
   0   done
-  1   the command ran and said no: a stale health file, an action type that
-      conflicts with its spec, an error from the service
+  1   the command ran and said no: a stale health file, action-type register
+      with a definition that conflicts with the registered one, an error
+      from the service
   2   bad arguments
   3   bad configuration: an invalid spec, an environment variable that does
-      not parse, no credentials
+      not parse, no credentials; run --spec when the action type is not
+      registered or differs from the spec
   4   run: the import path names no handler or worker factory
   70  a crash (a bug): the traceback is printed; run --processes: children
       kept crashing
@@ -695,6 +697,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "cpjobs") -> int:
         return int(args.handler(args))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
     except _UsageError as error:
         _say(f"{prog}: error: {error} (see --help)")
         return ExitCode.USAGE
@@ -720,6 +724,18 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "cpjobs") -> int:
         traceback.print_exc()
         _say(f"{prog}: crashed: {type(error).__name__} (exit {ExitCode.CRASH:d})")
         return ExitCode.CRASH
+
+
+def _reader_went_away() -> int:
+    """The reader of stdout closed the pipe (``cpjobs ... | head``): end quietly.
+
+    Python would complain again when it flushes stdout at exit: point it at
+    /dev/null first. The exit status is a shell's for SIGPIPE, 128 + 13.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 def console_main() -> None:

@@ -34,6 +34,24 @@ class TestEntryPoints:
 
         assert result.stdout.startswith("usage: python -m cpjobs")
 
+    def test_a_closed_pipe_ends_quietly(self) -> None:
+        """The output's reader went away (``| head``): exit 141, no error message."""
+        command = [sys.executable, "-m", "cpjobs", "action-type", "events"]
+        command += ["--action", "Build/Custom/MyTool/1"]
+        with subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=command_env(),
+        ) as process:
+            assert process.stdout is not None
+            assert process.stderr is not None
+            process.stdout.close()  # before the command writes anything
+            errors = process.stderr.read()
+            status = process.wait(timeout=120)
+
+        assert (141, b"") == (status, errors)
+
 
 class TestBadArguments:
     def test_unknown_command_is_one_line_and_exit_2(self) -> None:
