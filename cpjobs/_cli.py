@@ -356,6 +356,13 @@ def _add_run(commands: Any) -> None:
         type=Path,
         help="touched every second while the worker runs; see cpjobs check",
     )
+    add_option(
+        run,
+        "--wakeup-queue-url",
+        metavar="URL",
+        help="an SQS queue fed with the action type's STARTED events (see"
+        " action-type events): an idle worker polls as soon as one arrives",
+    )
     _add_aws_options(run)
     _add_log_options(run)
     run.set_defaults(handler=_run)
@@ -507,6 +514,7 @@ def _run(args: argparse.Namespace) -> int:
         "shutdown_grace": args.shutdown_grace,
         "burst": args.burst,
         "health_file": args.health_file,
+        "wakeup_queue_url": args.wakeup_queue_url,
     }
     setup = WorkerSetup(
         target,

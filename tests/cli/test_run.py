@@ -12,13 +12,15 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
 from action_types.specs import LINT, LINT_TOML
-from cpjobs import ActionTypeId, JobStatus
+from cpjobs import ActionTypeId, JobStatus, event_pattern
 from cpjobs.testing import CodePipelineEmulator
 
 from .conftest import command_env, run_cpjobs
@@ -317,6 +319,60 @@ class TestSpec:
             result.returncode,
             "differs from the spec" in result.stderr and "description" in result.stderr,
         )
+
+
+class TestWakeup:
+    def test_the_idle_worker_takes_the_event_from_the_queue(self, cli: Cli) -> None:
+        """--wakeup-queue-url: the worker reads the queue the job's event lands in."""
+        sqs, events = (
+            boto3.client(
+                service,
+                region_name=cli.emulator.region,
+                endpoint_url=cli.emulator.endpoint_url,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+            for service in ("sqs", "events")
+        )
+        name = f"cli-wakeup-{uuid.uuid4().hex[:8]}"
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        pattern = event_pattern(action_type(ACTION))
+        events.put_rule(Name=name, EventPattern=json.dumps(pattern))
+        events.put_targets(
+            Rule=name, Targets=[{"Id": "queue", "Arn": arn["Attributes"]["QueueArn"]}]
+        )
+
+        def queued() -> int:
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            return sum(int(count) for count in attributes.values())
+
+        try:
+            worker = cli.start(
+                "run", "cli_targets:record", "--action", ACTION,
+                "--wakeup-queue-url", url,
+            )  # fmt: skip
+            wait_until(lambda: cli.emulator.calls("PollForJobs") > 0, "a first poll")
+            job_id = cli.emulator.enqueue_job(action_type(ACTION))
+            wait_until(lambda: cli.lines("done") == [job_id], "the job handled")
+            cli.emulator.flush_events()
+            wait_until(lambda: queued() == 0, "the job's event taken from the queue")
+            worker.send_signal(signal.SIGTERM)
+            worker.communicate(timeout=PATIENCE)
+        finally:
+            events.remove_targets(Rule=name, Ids=["queue"])
+            events.delete_rule(Name=name)
+            sqs.delete_queue(QueueUrl=url)
+            sqs.close()
+            events.close()
+
+        assert 0 == worker.returncode
 
 
 class TestProcesses:
