@@ -50,34 +50,35 @@ def timed(statement: str) -> tuple[float, float]:
     return float(wall), float(cpu)
 
 
+def imported(statement: str) -> list[tuple[int, str]]:
+    """(own microseconds, module) for each import a fresh interpreter makes."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", statement],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows: list[tuple[int, str]] = []
+    for line in out.stderr.splitlines():
+        if line.startswith("import time:") and "cumulative" not in line:
+            own, _, name = (part.strip() for part in line[12:].split("|"))
+            rows.append((int(own), name))
+    return rows
+
+
 def added(statement: str, runs: int = 7, top: int = 12) -> list[tuple[float, str]]:
-    """The modules ``statement`` loads beyond aiobotocore, by their own import time.
+    """The modules ``statement`` imports beyond aiobotocore, by their own time.
 
     Returns (median milliseconds over ``runs`` fresh interpreters, module)
     pairs, largest first: one run alone may charge a module for a garbage
     collection or for the machine's other work.
     """
-    base = subprocess.run(
-        [sys.executable, "-c", f"{IMPORTS[BASE]}; import sys; print(*sys.modules)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    loaded_anyway = set(base.stdout.split())
+    imported_anyway = {name for _, name in imported(IMPORTS[BASE])}
     own: dict[str, list[int]] = {}
     for _ in range(runs):
-        out = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", statement],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        for line in out.stderr.splitlines():
-            if not line.startswith("import time:") or "cumulative" in line:
-                continue
-            micros, _, name = (part.strip() for part in line[12:].split("|"))
-            if name not in loaded_anyway:
-                own.setdefault(name, []).append(int(micros))
+        for micros, name in imported(statement):
+            if name not in imported_anyway:
+                own.setdefault(name, []).append(micros)
     rows = [(statistics.median(values) / 1000, name) for name, values in own.items()]
     return sorted(rows, reverse=True)[:top]
 

@@ -8,6 +8,7 @@ import importlib.metadata
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,23 @@ class TestWhatLoads:
 
         assert set() == not_needed & loaded
         assert "cpjobs._lambda" in loaded
+
+    def test_health_check_loads_no_aws_client(self, tmp_path: Path) -> None:
+        """`cpjobs check`, run every few seconds by a probe, loads no client code."""
+        health_file = tmp_path / "alive"
+        health_file.touch()
+        not_needed = {
+            "aiobotocore",
+            "cattrs",
+            "cpjobs._action_types",
+            "cpjobs._client",
+            "cpjobs._converter",
+            "cpjobs._worker",
+        }
+
+        loaded = _modules_after(
+            "from cpjobs._cli import main\n"
+            f"assert 0 == main(['check', '--health-file', {str(health_file)!r}])"
+        )
+
+        assert set() == not_needed & loaded
