@@ -2,9 +2,9 @@
 
 Public names load on first use (PEP 562): ``from cpjobs import
 lambda_handler`` imports the Lambda adapter and what it runs on, not the
-action-type specs, the logging helpers or the worker's front. Type checkers
-and IDEs read the imports under ``TYPE_CHECKING``; at run time `_EXPORTS`
-says which private module holds each name.
+artifact store, the archive formats, the action-type specs or the worker's
+front. Type checkers and IDEs read the imports under ``TYPE_CHECKING``; at
+run time `_EXPORTS` says which private module holds each name.
 """
 
 from __future__ import annotations
@@ -441,6 +441,7 @@ _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
 _HOMES: Final = {name: module for module, names in _EXPORTS.items() for name in names}
 #: Modules whose public names are in this namespace already.
 _presented: set[str] = set()
+_MISSING: Final = object()
 
 
 def __getattr__(name: str) -> Any:
@@ -466,7 +467,9 @@ def _present_loaded_modules() -> None:
 
     Modules load each other, so this takes in all of them, not only the one
     just asked for: a `Job` or an `InvalidEvent` met before it is looked up
-    here still shows as ``cpjobs.Job`` in reprs, tracebacks and docs.
+    here still shows as ``cpjobs.Job`` in reprs, tracebacks and docs. A
+    module another thread is still importing lacks some names: it is taken
+    in at a later look-up.
     """
     import attrs
 
@@ -475,8 +478,10 @@ def _present_loaded_modules() -> None:
         module = sys.modules.get(__name__ + home)
         if module is None or home in _presented:
             continue
-        for name in names:
-            obj = getattr(module, name)
+        objects: list[Any] = [getattr(module, name, _MISSING) for name in names]
+        if any(obj is _MISSING for obj in objects):
+            continue
+        for name, obj in zip(names, objects, strict=True):
             if attrs.has(obj):
                 # Resolve annotations while their module still names them.
                 attrs.resolve_types(obj)
