@@ -20,8 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-import enum
-import functools
 import io
 import logging
 import os
@@ -44,7 +42,6 @@ from typing import IO, TYPE_CHECKING, Any, Final, Self, TypeVar, cast, overload
 import attrs
 from aiobotocore.config import AioConfig
 from aiobotocore.credentials import AioCredentialResolver, AioRefreshableCredentials
-from aiobotocore.session import AioSession
 from botocore.credentials import CredentialProvider
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -76,18 +73,13 @@ from ._models import (
     ThirdPartyJobData,
     ThirdPartyJobDetails,
 )
+from ._sessions import session_sharing_models
+from ._transfers import ArtifactTransferred, TransferDirection, TransferListener
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
-__all__ = [
-    "ArtifactStore",
-    "ArtifactTransferred",
-    "InputArtifact",
-    "OutputArtifact",
-    "TransferConfig",
-    "TransferDirection",
-]
+__all__ = ["ArtifactStore", "InputArtifact", "OutputArtifact", "TransferConfig"]
 
 logger = logging.getLogger("cpjobs.artifacts")
 
@@ -176,29 +168,6 @@ class TransferConfig:
     )
     max_concurrency: int = attrs.field(default=4, validator=_positive_int(1, 64))
     parallel: bool | None = None
-
-
-class TransferDirection(enum.StrEnum):
-    """Which way an artifact went."""
-
-    DOWNLOAD = "download"
-    UPLOAD = "upload"
-
-
-@attrs.frozen(kw_only=True)
-class ArtifactTransferred:
-    """An artifact was downloaded or uploaded (or a stream of it was read)."""
-
-    job_id: str
-    artifact: str
-    direction: TransferDirection
-    #: Bytes moved.
-    size: int
-    #: Seconds it took.
-    seconds: float
-
-
-TransferListener = Callable[[ArtifactTransferred], object]
 
 
 class _JobCredentials(AioRefreshableCredentials):
@@ -579,11 +548,8 @@ class _JobS3:
                     refresh_after=self._refresh_after,
                     clock=time.monotonic,
                 )
-                session = AioSession()
                 # The S3 model is large: parse it once, not once per job.
-                session.register_component(
-                    "data_loader", _models_session().get_component("data_loader")
-                )
+                session = session_sharing_models()
                 session.register_component(
                     "credential_provider",
                     AioCredentialResolver([_JobCredentialProvider(credentials)]),
@@ -696,12 +662,6 @@ def _s3_config(endpoint_url: str | None, max_concurrency: int) -> AioConfig:
         max_pool_connections=max(10, max_concurrency),
         request_checksum_calculation="when_required" if plain_http else None,
     )
-
-
-@functools.cache
-def _models_session() -> AioSession:
-    """A session whose loader keeps the service models the stores' sessions share."""
-    return AioSession()
 
 
 def _code(error: ClientError) -> str:

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Final, Generic, TypeVar
 
-from ._artifacts import ArtifactTransferred
 from ._client import JobsClient
 from ._context import AnyJobData, ClientTokenProvider, JobContext, job_extra
 from ._errors import (
@@ -40,6 +39,7 @@ from ._models import (
 from ._outcomes import Continue, Success
 from ._redact import configuration_secrets
 from ._retry import Retrier
+from ._transfers import ArtifactTransferred
 
 __all__ = [
     "PLAIN_SUCCESS",

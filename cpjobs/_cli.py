@@ -1,4 +1,8 @@
-"""The ``cpjobs`` command (also ``python -m cpjobs``): subcommands over argparse."""
+"""The ``cpjobs`` command (also ``python -m cpjobs``): subcommands over argparse.
+
+A command imports what only it uses when it runs: ``cpjobs check``, a
+health probe run every few seconds, loads no AWS client.
+"""
 
 from __future__ import annotations
 
@@ -14,18 +18,10 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.exceptions import ProfileNotFound
 
-from ._action_types import (
-    ActionTypeSpec,
-    cloudformation_template,
-    find_action_type,
-    register_action_type,
-)
-from ._client import JobsClient
-from ._converter import converter
 from ._errors import (
     ActionTypeConflict,
     CPJobsError,
@@ -34,13 +30,7 @@ from ._errors import (
 )
 from ._eventrule import event_pattern, wakeup_template
 from ._logging import configure_logging
-from ._models import (
-    ActionOwner,
-    ActionType,
-    ActionTypeId,
-    PollForThirdPartyJobsInput,
-)
-from ._options import WorkerOptions
+from ._models import ActionOwner, ActionTypeId, PollForThirdPartyJobsInput
 from ._run import (
     SetupError,
     TargetError,
@@ -50,6 +40,11 @@ from ._run import (
     make_worker,
 )
 from ._supervisor import Supervisor, child_command
+
+if TYPE_CHECKING:
+    from ._client import JobsClient
+    from ._models import ActionType
+    from ._options import WorkerOptions
 
 __all__ = ["ExitCode", "main", "parse_action_type_id"]
 
@@ -502,6 +497,8 @@ def _run(args: argparse.Namespace) -> int:
     # script's sys.path starts with its own directory instead).
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
+    from ._action_types import ActionTypeSpec
+
     target = load_target(args.target)
     spec = ActionTypeSpec.load(args.spec) if args.spec is not None else None
     action_type_id: ActionTypeId | None = args.action
@@ -537,6 +534,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _client(args: argparse.Namespace) -> JobsClient:
+    from ._client import JobsClient
+
     session = None
     if args.profile:
         from aiobotocore.session import AioSession
@@ -561,6 +560,12 @@ def _with_client(
 
 
 def _register(args: argparse.Namespace) -> ExitCode:
+    from ._action_types import (
+        ActionTypeSpec,
+        cloudformation_template,
+        register_action_type,
+    )
+
     spec = ActionTypeSpec.load(args.spec)
     if args.emit == "cloudformation":
         print(json.dumps(cloudformation_template(spec), indent=2))
@@ -575,6 +580,8 @@ def _register(args: argparse.Namespace) -> ExitCode:
 
 
 def _events(args: argparse.Namespace) -> ExitCode:
+    from ._action_types import ActionTypeSpec
+
     action_type_id: ActionTypeId = (
         args.action or ActionTypeSpec.load(args.spec).action_type_id
     )
@@ -596,6 +603,8 @@ def _list(args: argparse.Namespace) -> ExitCode:
 
 def _spec_of(action_type: ActionType) -> dict[str, Any]:
     """An action type as a spec file's members (what ``register`` reads)."""
+    from ._converter import converter
+
     identity = converter.unstructure(action_type.id)
     described: dict[str, Any] = converter.unstructure(action_type)
     members = {key: identity[key] for key in ("category", "provider", "version")}
@@ -609,6 +618,8 @@ def _spec_of(action_type: ActionType) -> dict[str, Any]:
 
 
 def _show(args: argparse.Namespace) -> ExitCode:
+    from ._action_types import find_action_type
+
     async def show(client: JobsClient) -> ExitCode:
         action_type = await find_action_type(client, args.action_type_id)
         if action_type is None:

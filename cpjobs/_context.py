@@ -11,9 +11,8 @@ from collections.abc import (
     Mapping,
     MutableMapping,
 )
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._artifacts import ArtifactStore, ArtifactTransferred
 from ._client import JobsClient
 from ._errors import ArtifactError, ClientNotOpen, CPJobsError
 from ._models import (
@@ -27,6 +26,10 @@ from ._models import (
 )
 from ._outcomes import Continue, Outcome
 from ._redact import REDACTED
+from ._transfers import ArtifactTransferred
+
+if TYPE_CHECKING:
+    from ._artifacts import ArtifactStore
 
 __all__ = [
     "AnyJobData",
@@ -233,6 +236,9 @@ class JobContext:
             if self._client is None or self._data is None:
                 msg = "this context has no artifact store: it was not made by a worker"
                 raise ArtifactError("", msg)
+            # Loaded here: a handler that moves no artifact never needs it.
+            from ._artifacts import ArtifactStore
+
             self._artifacts = ArtifactStore.from_data(
                 self._client,
                 self.job_id,

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from ._artifacts import ArtifactTransferred
 from ._errors import CPJobsError
 from ._models import FailureType
+from ._transfers import ArtifactTransferred
 
 __all__ = [
     "Counters",

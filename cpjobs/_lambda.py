@@ -28,11 +28,9 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Final, Protocol, TypedDict, cast
 
 import attrs
-from aiobotocore.session import AioSession
 from typing_extensions import Unpack
 
 from . import _validators as v
-from ._artifacts import _models_session  # pyright: ignore[reportPrivateUsage]
 from ._backoff import Backoff
 from ._claims import ClaimedJob, JobSource, claimed_job
 from ._client import JobsClient
@@ -51,6 +49,7 @@ from ._models import (
 from ._options import WorkerOptions, settings_for
 from ._retry import Retrier
 from ._runtime import Runtime
+from ._sessions import session_sharing_models
 
 __all__ = [
     "LambdaContext",
@@ -219,11 +218,7 @@ def _default_client() -> JobsClient:
     first waits on it; a session per invocation keeps them apart. The
     parsed service models are shared.
     """
-    session = AioSession()
-    session.register_component(
-        "data_loader", _models_session().get_component("data_loader")
-    )
-    return JobsClient.create(session=session)
+    return JobsClient.create(session=session_sharing_models())
 
 
 def lambda_handler(

@@ -15,14 +15,18 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _validators as v
-from ._action_types import ActionTypeSpec, action_type_differences, find_action_type
-from ._client import JobsClient
 from ._models import ActionOwner, ActionTypeId
-from ._options import WorkerOptions
-from ._worker import JobWorker, ThirdPartyJobWorker
+
+if TYPE_CHECKING:
+    from ._action_types import ActionTypeSpec
+    from ._client import JobsClient
+    from ._options import WorkerOptions
+    from ._worker import JobWorker, ThirdPartyJobWorker
+
+    Worker = JobWorker | ThirdPartyJobWorker
 
 __all__ = [
     "SetupError",
@@ -33,8 +37,6 @@ __all__ = [
     "load_target",
     "make_worker",
 ]
-
-Worker = JobWorker | ThirdPartyJobWorker
 
 
 class TargetError(Exception):
@@ -141,6 +143,9 @@ async def make_worker(client: JobsClient, setup: WorkerSetup) -> Worker:
     Raises:
         TargetError: A factory returned something other than a worker.
     """
+    # Loaded when a worker is made: the command's other paths do without it.
+    from ._worker import JobWorker, ThirdPartyJobWorker
+
     action_type_id = setup.action_type_id
     if action_type_id is None:
         worker = setup.target(client, setup.options)
@@ -170,6 +175,8 @@ async def check_spec(client: JobsClient, spec: ActionTypeSpec) -> None:
     Raises:
         SetupError: It is not registered, or differs (each difference named).
     """
+    from ._action_types import action_type_differences, find_action_type
+
     registered = await find_action_type(client, spec.action_type_id)
     if registered is None:
         raise SetupError(
